@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './api.module';
+import type { Clock } from './common/clock';
+import { toErrorResponse } from './common/error-response';
+import { AppConfig } from './config/app-config';
+import type { Env } from './config/env';
+import { MetricsService } from './infra/metrics.service';
+
+export interface CreateAppOptions {
+  env: Env;
+  clock?: Clock;
+  logger?: boolean;
+}
+
+export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    // Fastify trusts exactly this many proxy hops for the client IP (its typings omit the number form).
+    trustProxy: (options.env.TRUST_PROXY_HOPS > 0 ? options.env.TRUST_PROXY_HOPS : false) as boolean,
+    bodyLimit: options.env.API_BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 600 },
+    genReqId: () => randomUUID(),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot({ env: options.env, clock: options.clock }), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  await configureApp(app);
+  return app;
+}
+
+// The one place the HTTP pipeline is assembled; main.ts and every test call it.
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
+  const config = app.get(AppConfig);
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only on the API: text/plain and anything else answer 415.
+  fastify.removeContentTypeParser('text/plain');
+  await app.register(helmet, { global: true, frameguard: { action: 'deny' } });
+
+  // Errors raised by Fastify itself (body parsing, limits) get the same JSON shape as ours.
+  fastify.setErrorHandler((err, _request, reply) => {
+    const response = toErrorResponse(err);
+    void reply.status(response.status).headers(response.headers).send(response.body);
+  });
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  if (config.env.SWAGGER_ENABLED) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Billfold merchant API')
+        .setDescription('Customers, plans, subscriptions, invoices and portal links. Authenticate with `Authorization: Bearer sk_test_...`; send `Idempotency-Key` with every POST.')
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import type { Actor, Tenant } from '../common/tenant';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { AuditRepository } from './audit.repository';
+
+export interface Change {
+  action: string;
+  eventType: string | null;
+  targetType: string;
+  targetId: string;
+  customerId?: string | null;
+  object: Record<string, unknown>;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+// One state change = one audit row + one outbox event, in the caller's transaction.
+@Injectable()
+export class ChangeRecorder {
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly outbox: OutboxRepository,
+  ) {}
+
+  async record(tenant: Tenant, actor: Actor, change: Change): Promise<void> {
+    await this.audit.record(tenant, actor, {
+      action: change.action,
+      targetType: change.targetType,
+      targetId: change.targetId,
+      customerId: change.customerId ?? null,
+      before: change.before ?? null,
+      after: change.after ?? null,
+    });
+    if (change.eventType) {
+      await this.outbox.append(tenant, change.eventType, {
+        object: change.object,
+        initiated_by: actor.initiator,
+        changes: change.before || change.after ? { before: change.before ?? null, after: change.after ?? null } : null,
+      });
+    }
+  }
+}
+
+// The fields that differ between two plain views, for before/after diffs.
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      b[key] = before[key];
+      a[key] = after[key];
+    }
+  }
+  return { before: b, after: a };
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { chainsSchema, DEFAULT_CHAINS, type ChainConfig } from './chains';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/billfold'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    // Hash-tagged so every BullMQ key of one queue lands on one Redis Cluster slot.
+    REDIS_PREFIX: z.string().min(1).default('{billfold}'),
+    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
+    // 32 random bytes, hex or base64; every purpose key (API-key pepper, link keys, column cipher) derives from it.
+    MASTER_KEY: z.string().min(1, 'MASTER_KEY is required (32 random bytes, hex or base64)'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+    CHAINS: z.string().optional(),
+    CHAINS_FILE: z.string().optional(),
+    INVOICE_EXPIRY_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    INVOICE_MONITOR_HOURS: z.coerce.number().int().min(0).max(24 * 30).default(24),
+    SMTP_URL: z.string().optional(),
+    SMTP_FROM: z.string().default('Billfold <billing@localhost>'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+    SWAGGER_ENABLED: bool.default(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MASTER_KEY && decodeKey(env.MASTER_KEY) === null) {
+      ctx.addIssue({ code: 'custom', path: ['MASTER_KEY'], message: 'must be 32 bytes as 64 hex chars or base64' });
+    }
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be https in production' });
+    }
+  });
+
+export type Env = Omit<z.infer<typeof envSchema>, 'MASTER_KEY' | 'CHAINS' | 'CHAINS_FILE'> & {
+  MASTER_KEY: Buffer;
+  CHAINS: ChainConfig[];
+};
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  }
+}
+
+function decodeKey(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  const b = Buffer.from(value, 'base64');
+  return b.length === 32 ? b : null;
+}
+
+// The only reader of process.env: parse once, report every bad variable, freeze the result.
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  const issues: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) issues.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(issues);
+  }
+  const { MASTER_KEY, CHAINS, CHAINS_FILE, ...rest } = parsed.data;
+  let chains: ChainConfig[] = DEFAULT_CHAINS;
+  const rawChains = CHAINS ?? (CHAINS_FILE ? readChainsFile(CHAINS_FILE, issues) : undefined);
+  if (rawChains !== undefined) {
+    const result = parseChains(rawChains);
+    if (typeof result === 'string') issues.push(result);
+    else chains = result;
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return deepFreeze({ ...rest, MASTER_KEY: decodeKey(MASTER_KEY)!, CHAINS: chains });
+}
+
+function readChainsFile(file: string, issues: string[]): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    issues.push(`CHAINS_FILE: cannot read ${file}`);
+    return undefined;
+  }
+}
+
+function parseChains(raw: string): ChainConfig[] | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return 'CHAINS: not valid JSON';
+  }
+  const result = chainsSchema.safeParse(json);
+  if (!result.success) {
+    return result.error.issues.map((i) => `CHAINS.${i.path.join('.')}: ${i.message}`).join('; ');
+  }
+  return result.data;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
+import type { Tenant } from '../common/tenant';
+import { Db } from '../database/db.service';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { IdempotencyRepository } from './idempotency.repository';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+export interface IdempotentRequest {
+  key: string | undefined;
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+export type IdempotentOutcome = { replayed: false; body: unknown } | { replayed: true; body: unknown; status: number };
+
+// Claim, business write and stored response commit in one transaction: a failed request
+// stores nothing and can be retried with the same key; a finished one is replayed for 24 h.
+@Injectable()
+export class IdempotencyService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: IdempotencyRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async run(tenant: Tenant, request: IdempotentRequest, status: number, execute: () => Promise<unknown>): Promise<IdempotentOutcome> {
+    const key = validateKey(request.key);
+    const fingerprint = fingerprintOf(request);
+    return this.db.transaction(async () => {
+      if (!(await this.repo.tryLock(tenant, key))) {
+        throw new DomainError('idempotency_in_flight', 'A request with this Idempotency-Key is still being processed; retry later');
+      }
+      const now = this.clock.now();
+      const existing = await this.repo.find(tenant, key);
+      if (existing && now.getTime() - existing.createdAt.getTime() < IDEMPOTENCY_TTL_MS) {
+        if (existing.fingerprint !== fingerprint) {
+          throw new DomainError('idempotency_mismatch', 'This Idempotency-Key was already used with a different request');
+        }
+        return { replayed: true as const, body: existing.responseBody, status: existing.responseStatus };
+      }
+      if (existing) await this.repo.remove(tenant, key);
+      const body = await execute();
+      await this.repo.insert(
+        Object.assign(new IdempotencyKeyEntity(), {
+          merchantId: tenant.merchantId,
+          livemode: tenant.livemode,
+          key,
+          fingerprint,
+          responseStatus: status,
+          responseBody: body ?? null,
+          createdAt: now,
+        }),
+      );
+      return { replayed: false as const, body };
+    });
+  }
+}
+
+function validateKey(key: string | undefined): string {
+  if (key === undefined || key === '') {
+    throw new DomainError('idempotency_key_required', 'Send an Idempotency-Key header with every POST');
+  }
+  if (!KEY_PATTERN.test(key)) {
+    throw new DomainError('idempotency_key_invalid', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+  }
+  return key;
+}
+
+export function fingerprintOf(request: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): string {
+  return createHash('sha256').update(`${request.method}\n${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+}
+
+// Key order must not change the fingerprint: the same request, serialised differently, is the same request.
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

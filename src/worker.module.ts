@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CoreModule, type CoreOptions } from './core.module';
+import { FEATURE_MODULES } from './features';
+import { MaintenanceProcessor } from './queue/maintenance.processor';
+import { SchedulesService } from './queue/schedules.service';
+
+// The worker entry point: the same feature modules, no HTTP, plus the job processors.
+@Module({})
+export class WorkerModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [CoreModule.forRoot(options), ...FEATURE_MODULES],
+      providers: [MaintenanceProcessor, SchedulesService],
+    };
+  }
+}
