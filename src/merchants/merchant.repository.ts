@@ -24,8 +24,9 @@ export class MerchantRepository {
   }
 
   async nextInvoiceNumber(merchantId: string): Promise<number> {
+    // Wrapped in a SELECT so the driver returns plain rows; the row lock serialises numbering per merchant.
     const rows: { n: number }[] = await this.db.manager.query(
-      `UPDATE merchant SET next_invoice_number = next_invoice_number + 1 WHERE id = $1 RETURNING next_invoice_number - 1 AS n`,
+      `WITH bumped AS (UPDATE merchant SET next_invoice_number = next_invoice_number + 1 WHERE id = $1 RETURNING next_invoice_number - 1 AS n) SELECT n FROM bumped`,
       [merchantId],
     );
     return rows[0].n;

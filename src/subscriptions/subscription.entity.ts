@@ -23,7 +23,7 @@ export class SubscriptionEntity {
   @Column('timestamptz', { name: 'grace_until', nullable: true }) graceUntil!: Date | null;
   @Column('text', { name: 'pending_plan_id', nullable: true }) pendingPlanId!: string | null;
   @Column('jsonb', { default: () => "'{}'" }) metadata!: Record<string, string>;
-  // Optimistic lock: two concurrent transitions cannot both win.
+  // Bumped on every save; transitions also take a row lock (SELECT … FOR UPDATE) so they serialise.
   @VersionColumn() version!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;

@@ -1,0 +1,160 @@
+import { Injectable } from '@nestjs/common';
+import { ChangeRecorder } from '../audit/change-recorder.service';
+import type { PlanEntity } from '../catalog/plan.entity';
+import type { PriceEntity } from '../catalog/price.entity';
+import { AppConfig, type ConfiguredAsset } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
+import { newId } from '../common/ids';
+import type { Actor, Tenant } from '../common/tenant';
+import { Db, isUniqueViolation } from '../database/db.service';
+import type { Page } from '../database/tenant-scope';
+import type { MerchantEntity } from '../merchants/merchant.entity';
+import { MerchantRepository } from '../merchants/merchant.repository';
+import { smallestFreeTag } from './amount-tag';
+import { InvoiceEntity } from './invoice.entity';
+import { invoiceView, type InvoiceView } from './invoice.presenter';
+import { InvoiceRepository, type InvoiceFilter } from './invoice.repository';
+
+const TAG_ATTEMPTS = 5;
+const HOUR_MS = 3_600_000;
+
+export interface IssueInvoice {
+  merchant: MerchantEntity;
+  customerId: string;
+  subscriptionId: string | null;
+  plan: PlanEntity;
+  price: PriceEntity;
+  quantity: number;
+  periodStart: Date;
+  periodEnd: Date;
+  billingReason: InvoiceEntity['billingReason'];
+}
+
+@Injectable()
+export class InvoiceService {
+  constructor(
+    private readonly db: Db,
+    private readonly invoices: InvoiceRepository,
+    private readonly merchants: MerchantRepository,
+    private readonly changes: ChangeRecorder,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  // Must run inside the caller's transaction (the subscription change that bills).
+  async issue(tenant: Tenant, actor: Actor, input: IssueInvoice): Promise<InvoiceEntity> {
+    const asset = this.requireAsset(input.price.assetId);
+    const payTo = input.merchant.receivingAddresses[String(asset.chainId)];
+    if (!payTo) {
+      throw new DomainError('unprocessable', `Set a receiving address for chain ${asset.chainId} (${asset.chainName}) first: PATCH /api/v1/merchant {"receivingAddresses": {"${asset.chainId}": "0x..."}}`);
+    }
+    const now = this.clock.now();
+    const subtotal = input.price.amount * BigInt(input.quantity);
+    const expiresAt = new Date(now.getTime() + this.config.env.INVOICE_EXPIRY_HOURS * HOUR_MS);
+    const number = await this.merchants.nextInvoiceNumber(input.merchant.id);
+    const invoice = Object.assign(new InvoiceEntity(), {
+      id: newId('inv'),
+      merchantId: tenant.merchantId,
+      livemode: tenant.livemode,
+      customerId: input.customerId,
+      subscriptionId: input.subscriptionId,
+      number: `${tenant.livemode ? '' : 'TEST-'}${input.merchant.slug.toUpperCase().slice(0, 12)}-${String(number).padStart(6, '0')}`,
+      status: 'open',
+      billingReason: input.billingReason,
+      assetId: asset.id,
+      chainId: asset.chainId,
+      token: asset.token,
+      payTo,
+      subtotal,
+      amountReceived: 0n,
+      amountConfirmed: 0n,
+      tagHeld: true,
+      lineItems: [
+        {
+          kind: 'plan',
+          description: `${input.plan.name} × ${input.quantity} (${input.periodStart.toISOString().slice(0, 10)} – ${input.periodEnd.toISOString().slice(0, 10)})`,
+          planId: input.plan.id,
+          priceId: input.price.id,
+          quantity: input.quantity,
+          unitAmount: input.price.amount.toString(),
+          amount: subtotal.toString(),
+          periodStart: input.periodStart.toISOString(),
+          periodEnd: input.periodEnd.toISOString(),
+        },
+      ],
+      periodStart: input.periodStart,
+      periodEnd: input.periodEnd,
+      dueAt: now,
+      expiresAt,
+      monitorUntil: new Date(expiresAt.getTime() + this.config.env.INVOICE_MONITOR_HOURS * HOUR_MS),
+      paidAt: null,
+    });
+    const saved = await this.saveWithTag(invoice);
+    const view = invoiceView(saved);
+    await this.changes.record(tenant, actor, {
+      action: 'invoice.create',
+      eventType: 'invoice.created',
+      targetType: 'invoice',
+      targetId: saved.id,
+      customerId: saved.customerId,
+      object: view,
+      after: { status: saved.status, amountDue: view.amountDue },
+    });
+    return saved;
+  }
+
+  // The partial unique index is the lock: on a collision (a concurrent invoice took the same
+  // amount) the insert is rolled back to a savepoint and retried with the next free tag.
+  private async saveWithTag(invoice: InvoiceEntity): Promise<InvoiceEntity> {
+    let from = 1;
+    for (let attempt = 0; attempt < TAG_ATTEMPTS; attempt++) {
+      const held = await this.invoices.heldAmounts(invoice.chainId, invoice.token, invoice.payTo, invoice.subtotal);
+      const tag = smallestFreeTag(invoice.subtotal, held, from);
+      if (tag === null) break;
+      invoice.tag = tag;
+      invoice.amountDue = invoice.subtotal + BigInt(tag);
+      try {
+        return await this.db.savepoint(this.db.manager, 'invoice_tag', () => this.invoices.save(invoice));
+      } catch (err) {
+        if (!isUniqueViolation(err, 'invoice_amount_tag_uq')) throw err;
+        from = tag + 1;
+      }
+    }
+    throw new DomainError('amount_tags_exhausted', 'Too many open invoices share this amount on this receiving address; retry shortly');
+  }
+
+  // Releases the amount tag of invoices that will never be paid (their subscription ended).
+  async voidOpenForSubscription(tenant: Tenant, actor: Actor, subscriptionId: string): Promise<void> {
+    for (const invoice of await this.invoices.listHeldForSubscription(tenant, subscriptionId)) {
+      if (invoice.status !== 'open') continue;
+      invoice.status = 'void';
+      invoice.tagHeld = false;
+      await this.invoices.save(invoice);
+      await this.changes.record(tenant, actor, {
+        action: 'invoice.void',
+        eventType: 'invoice.voided',
+        targetType: 'invoice',
+        targetId: invoice.id,
+        customerId: invoice.customerId,
+        object: invoiceView(invoice),
+        before: { status: 'open' },
+        after: { status: 'void' },
+      });
+    }
+  }
+
+  async get(tenant: Tenant, id: string): Promise<InvoiceView> {
+    return invoiceView(await this.invoices.getById(tenant, id));
+  }
+
+  list(tenant: Tenant, filter: InvoiceFilter): Promise<Page<InvoiceEntity>> {
+    return this.invoices.list(tenant, filter);
+  }
+
+  private requireAsset(assetId: string): ConfiguredAsset {
+    const asset = this.config.asset(assetId);
+    if (!asset) throw new DomainError('unprocessable', `Asset ${assetId} is no longer configured`);
+    return asset;
+  }
+}
