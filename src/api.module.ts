@@ -8,7 +8,7 @@ import { CoreModule, type CoreOptions } from './core.module';
 import { HealthController } from './health/health.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyService } from './idempotency/idempotency.service';
-import { FEATURE_MODULES } from './features';
+import { API_FEATURE_MODULES, FEATURE_MODULES } from './features';
 
 // The HTTP entry point's composition root. Pipes, guards, filters and interceptors are APP_*
 // providers so every test module built from here gets them too.
@@ -17,7 +17,7 @@ export class ApiModule {
   static forRoot(options: CoreOptions): DynamicModule {
     return {
       module: ApiModule,
-      imports: [CoreModule.forRoot(options), TerminusModule, ...FEATURE_MODULES],
+      imports: [CoreModule.forRoot(options), TerminusModule, ...FEATURE_MODULES, ...API_FEATURE_MODULES],
       controllers: [HealthController],
       providers: [
         IdempotencyService,

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import type { Clock } from './common/clock';
 import { toErrorResponse } from './common/error-response';
+import { DomainError } from './common/errors';
 import { AppConfig } from './config/app-config';
 import type { Env } from './config/env';
 import { MetricsService } from './infra/metrics.service';
+import { configurePortalHttp, CSP_DIRECTIVES } from './portal/portal-http';
 
 export interface CreateAppOptions {
   env: Env;
@@ -24,6 +28,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     bodyLimit: options.env.API_BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 600 },
     genReqId: () => randomUUID(),
+    // Rejections from the router itself (bad percent-encoding, an over-long path parameter) get
+    // the same JSON error shape and headers as every other error, not Fastify's default body.
+    frameworkErrors: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const response = toErrorResponse(err);
+      void reply.status(response.status).headers(response.headers).header('cache-control', 'no-store').send(response.body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot({ env: options.env, clock: options.clock }), adapter, {
     bufferLogs: true,
@@ -42,7 +52,23 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only on the API: text/plain and anything else answer 415.
   fastify.removeContentTypeParser('text/plain');
-  await app.register(helmet, { global: true, frameguard: { action: 'deny' } });
+  // Nest registers a form parser for every route (the portal needs it), so the merchant API
+  // refuses any non-JSON body here, before a parser runs (R35).
+  fastify.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/') || !hasBody(request.headers)) return;
+    const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      throw new DomainError('unsupported_media_type', 'The merchant API accepts only application/json request bodies');
+    }
+  });
+  await app.register(helmet, {
+    global: true,
+    enableCSPNonces: true,
+    contentSecurityPolicy: { directives: CSP_DIRECTIVES },
+    frameguard: { action: 'deny' },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  });
+  await configurePortalHttp(app);
 
   // Errors raised by Fastify itself (body parsing, limits) get the same JSON shape as ours.
   fastify.setErrorHandler((err, _request, reply) => {
@@ -70,4 +96,9 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     );
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   }
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
 }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
 import type { Principal } from '../common/tenant';
-import { ApiKeyService } from '../merchants/api-key.service';
+import { ApiKeyService, unauthenticated } from '../merchants/api-key.service';
 import type { Scope } from '../merchants/scopes';
 import { PUBLIC_KEY, SCOPE_KEY } from './auth.decorators';
 
@@ -24,7 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     const request = ctx.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/.exec(header) : null;
-    if (!match) throw new DomainError('unauthenticated', 'Missing API key: send Authorization: Bearer sk_...');
+    if (!match) throw unauthenticated();
     const principal = await this.apiKeys.authenticate(match[1]);
     if (!principal.scopes.has(scope)) throw new DomainError('insufficient_scope', `This API key lacks the ${scope} scope`);
 

@@ -9,14 +9,19 @@ export interface ErrorResponse {
   internal: boolean;
 }
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed_request',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_request',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_request',
-  FST_ERR_CTP_INVALID_TYPE: 'malformed_request',
-  FST_ERR_VALIDATION: 'validation_failed',
+const MALFORMED_BODY = 'Malformed request body: expected valid JSON';
+
+// Fastify's own errors, with a fixed message where its message would echo the request (body or URL).
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'malformed_request', message: MALFORMED_BODY },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'malformed_request', message: MALFORMED_BODY },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_request', message: MALFORMED_BODY },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'malformed_request', message: MALFORMED_BODY },
+  FST_ERR_VALIDATION: { code: 'validation_failed' },
+  FST_ERR_BAD_URL: { code: 'malformed_request', message: 'Malformed request URL' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'uri_too_long', message: 'A path parameter is too long' },
 };
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -50,9 +55,8 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   }
   const e = err as { code?: string; statusCode?: number; name?: string; message?: string };
   if (e?.code && FASTIFY_CODES[e.code]) {
-    const code = FASTIFY_CODES[e.code];
-    const message = code === 'malformed_request' ? 'Malformed request body: expected valid JSON' : (e.message ?? code);
-    return respond(code, message);
+    const { code, message } = FASTIFY_CODES[e.code];
+    return respond(code, message ?? e.message ?? code);
   }
   if (e?.name === 'OptimisticLockVersionMismatchError') return respond('conflict', 'The object changed concurrently; retry the request');
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {

@@ -10,6 +10,8 @@ export function customerView(c: CustomerEntity, billingProfile?: BillingProfileD
     name: c.name,
     externalId: c.externalId,
     paymentAssetId: c.paymentAssetId,
+    // Needed to mint portal links offline; bumped when all links are revoked.
+    portalTokenEpoch: c.portalTokenEpoch,
     metadata: c.metadata,
     ...(billingProfile ? { billingProfile } : {}),
     createdAt: c.createdAt.toISOString(),

@@ -30,6 +30,11 @@ export class CustomerRepository {
     return paginate(qb, tenant, filter);
   }
 
+  // For callers whose merchant comes from a verified credential (portal links) rather than an API key.
+  findInMerchant(merchantId: string, id: string): Promise<CustomerEntity | null> {
+    return this.db.repo(CustomerEntity).findOneBy({ merchantId, id });
+  }
+
   findByExternalId(tenant: Tenant, externalId: string): Promise<CustomerEntity | null> {
     return this.db.repo(CustomerEntity).findOneBy({ merchantId: tenant.merchantId, livemode: tenant.livemode, externalId });
   }

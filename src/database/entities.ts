@@ -1,4 +1,5 @@
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { ChainCursorEntity } from '../chain/chain-cursor.entity';
 import { AssetEntity } from '../catalog/asset.entity';
 import { PlanEntity } from '../catalog/plan.entity';
 import { PriceEntity } from '../catalog/price.entity';
@@ -9,6 +10,10 @@ import { InvoiceEntity } from '../invoices/invoice.entity';
 import { ApiKeyEntity } from '../merchants/api-key.entity';
 import { MerchantEntity } from '../merchants/merchant.entity';
 import { OutboxEventEntity } from '../outbox/outbox-event.entity';
+import { PaymentEntity } from '../payments/payment.entity';
+import { PortalSessionEntity } from '../portal-links/portal-session.entity';
+import { LinkSigningKeyEntity } from '../portal-links/link-signing-key.entity';
+import { PortalLinkEntity } from '../portal-links/portal-link.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 
 export const ENTITIES = [
@@ -24,4 +29,9 @@ export const ENTITIES = [
   AuditEventEntity,
   OutboxEventEntity,
   IdempotencyKeyEntity,
+  LinkSigningKeyEntity,
+  PortalLinkEntity,
+  PortalSessionEntity,
+  ChainCursorEntity,
+  PaymentEntity,
 ];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { DomainError } from '../common/errors';
+import { DomainError, ValidationError } from '../common/errors';
 import type { Tenant } from '../common/tenant';
 import { Db } from '../database/db.service';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
@@ -76,13 +76,17 @@ export function fingerprintOf(request: Pick<IdempotentRequest, 'method' | 'path'
   return createHash('sha256').update(`${request.method}\n${request.path}\n${canonicalJson(request.body ?? null)}`).digest('hex');
 }
 
+// Far deeper than any API body; a 64 kB body of '[' would otherwise overflow the stack (a 500).
+const MAX_DEPTH = 64;
+
 // Key order must not change the fingerprint: the same request, serialised differently, is the same request.
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH) throw new ValidationError(`Request body is nested more than ${MAX_DEPTH} levels deep`);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value as object)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], depth + 1)}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

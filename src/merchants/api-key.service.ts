@@ -78,6 +78,8 @@ export class ApiKeyService {
   }
 }
 
-function unauthenticated(): DomainError {
-  return new DomainError('unauthenticated', 'Invalid API key provided');
+// One error for every authentication failure (no header, malformed, bad checksum, unknown,
+// revoked, expired, disabled merchant): the response must not tell a prober which it hit.
+export function unauthenticated(): DomainError {
+  return new DomainError('unauthenticated', 'Missing or invalid API key: send Authorization: Bearer sk_test_... or sk_live_...');
 }

@@ -12,10 +12,12 @@ delete swcrc.$schema;
 const inner = createTransformer({ ...swcrc, swcrc: false });
 const IMPORT_META_URL = /\bimport\.meta\.url\b/g;
 const ESM_SYNTAX = /^\s*(import[\s{*'"]|export[\s{*])/m;
+// CommonJS files that call import() need it rewritten to require(): jest's CommonJS runtime cannot import().
+const DYNAMIC_IMPORT = /\bimport\(/;
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 
 function isPassThrough(source, filename) {
-  return filename.includes(NODE_MODULES) && !ESM_SYNTAX.test(source);
+  return filename.includes(NODE_MODULES) && !ESM_SYNTAX.test(source) && !DYNAMIC_IMPORT.test(source);
 }
 
 function rewrite(source, filename) {
@@ -26,8 +28,8 @@ function rewrite(source, filename) {
 module.exports = {
   canInstrument: false,
   getCacheKey(source, filename, options) {
-    if (isPassThrough(source, filename)) return `esm-cjs-v3:pass:${filename}:${source.length}`;
-    return `esm-cjs-v3:${inner.getCacheKey(rewrite(source, filename), filename, options)}`;
+    if (isPassThrough(source, filename)) return `esm-cjs-v4:pass:${filename}:${source.length}`;
+    return `esm-cjs-v4:${inner.getCacheKey(rewrite(source, filename), filename, options)}`;
   },
   process(source, filename, options) {
     if (isPassThrough(source, filename)) return { code: source };

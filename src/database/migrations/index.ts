@@ -1,4 +1,5 @@
 import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
+import { PortalAndPayments1763900000000 } from './1763900000000-portal-and-payments';
 
 // Explicit list: later capabilities append their migrations here.
-export const MIGRATIONS = [InitialSchema1763800000000];
+export const MIGRATIONS = [InitialSchema1763800000000, PortalAndPayments1763900000000];
