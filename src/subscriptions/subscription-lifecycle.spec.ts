@@ -424,6 +424,19 @@ describe('transition', () => {
     });
   });
 
+  describe('payment_restored', () => {
+    it('returns a reversed subscription to active for the same period', () => {
+      const reversed = transition(active(), { type: 'payment_reversed', now: plusDays(T0, 3), graceDays: 2 }).state;
+      const { state, change } = transition(reversed, { type: 'payment_restored' });
+      expect(change).toBe('subscription.activated');
+      expect(state).toMatchObject({ status: S.Active, graceUntil: null, currentPeriodStart: reversed.currentPeriodStart, currentPeriodEnd: PERIOD_END });
+    });
+
+    it('is illegal unless past due', () => {
+      expectIllegal(active(), { type: 'payment_restored' });
+    });
+  });
+
   describe('terminal states and input hygiene', () => {
     it.each([
       ['canceled', canceled],
@@ -463,6 +476,7 @@ function sampleEvents(now: Date): LifecycleEvent[] {
     { type: 'resume', now },
     { type: 'switch_plan', now, newPlanId: 'pro', direction: 'upgrade' },
     { type: 'payment_reversed', now, graceDays: 1 },
+    { type: 'payment_restored' },
   ];
 }
 
@@ -516,6 +530,7 @@ describe('transition invariants (property-based)', () => {
         .map(([t, newPlanId, direction]): Recipe => (s) => ({ type: 'switch_plan', now: at(s, t), newPlanId, direction })),
     ),
     often(fc.tuple(timeArb, graceArb).map(([t, graceDays]): Recipe => (s) => ({ type: 'payment_reversed', now: at(s, t), graceDays }))),
+    often(fc.constant((): LifecycleEvent => ({ type: 'payment_restored' }))),
   );
   const scenarioArb = fc.tuple(planArb, intervalArb, fc.array(recipeArb, { maxLength: 40, size: 'max' }));
 

@@ -43,7 +43,9 @@ export type LifecycleEvent =
   | { type: 'pause'; now: Date; resumeAt: Date | null; maxPauseDays: number | null }
   | { type: 'resume'; now: Date }
   | { type: 'switch_plan'; now: Date; newPlanId: string; direction: 'upgrade' | 'downgrade' }
-  | { type: 'payment_reversed'; now: Date; graceDays: number };
+  | { type: 'payment_reversed'; now: Date; graceDays: number }
+  // The reversed invoice was paid again: back to active for the same period (no extra period).
+  | { type: 'payment_restored' };
 
 export type LifecycleEventType = LifecycleEvent['type'];
 
@@ -135,6 +137,7 @@ const VERBS: Record<LifecycleEventType, string> = {
   resume: 'resume',
   switch_plan: 'switch the plan of',
   payment_reversed: 'reverse a payment on',
+  payment_restored: 'restore a payment on',
 };
 
 const copy = (d: Date | null): Date | null => (d === null ? null : new Date(d.getTime()));
@@ -319,6 +322,12 @@ export function transition(
       next.status = S.PastDue;
       next.graceUntil = graceDate(event.now, event.graceDays);
       return { state: next, change: 'subscription.past_due' };
+
+    case 'payment_restored':
+      requireStatus(S.PastDue);
+      next.status = S.Active;
+      next.graceUntil = null;
+      return { state: next, change: 'subscription.activated' };
 
     default: {
       const unknown: never = event;
