@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from './core.module';
 import { FEATURE_MODULES } from './features';
 import { MaintenanceProcessor } from './queue/maintenance.processor';
+import { ReconciliationProcessor } from './reconciliation/reconciliation.processor';
+import { ReconciliationSchedules } from './reconciliation/reconciliation.schedules';
 import { SchedulesService } from './queue/schedules.service';
 
 // The worker entry point: the same feature modules, no HTTP, plus the job processors.
@@ -11,7 +13,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(options), ...FEATURE_MODULES],
-      providers: [MaintenanceProcessor, SchedulesService],
+      providers: [MaintenanceProcessor, SchedulesService, ReconciliationProcessor, ReconciliationSchedules],
     };
   }
 }

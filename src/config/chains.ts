@@ -26,6 +26,8 @@ const chainSchema = z
     confirmations: z.number().int().min(0).max(10_000).default(12),
     finality: z.union([z.literal('finalized'), z.number().int().positive()]).default('finalized'),
     tickMs: z.number().int().min(100).max(600_000).default(2_000),
+    // Where scanning starts on first boot: a block number, or the head at that moment.
+    startBlock: z.union([z.literal('latest'), z.number().int().min(0)]).default('latest'),
     assets: z.array(assetSchema).min(1),
   })
   .strict();
@@ -52,6 +54,7 @@ export const DEFAULT_CHAINS: ChainConfig[] = [
     confirmations: 2,
     finality: 'finalized',
     tickMs: 1_000,
+    startBlock: 0,
     assets: [
       { symbol: 'ETH', token: 'native', decimals: 18 },
       { symbol: 'USDC', token: DEVNET_TOKEN_ADDRESS, decimals: 6 },

@@ -1,4 +1,5 @@
 import { AuditEventEntity } from '../audit/audit-event.entity';
+import { ChainBlockEntity } from '../chain/chain-block.entity';
 import { ChainCursorEntity } from '../chain/chain-cursor.entity';
 import { AssetEntity } from '../catalog/asset.entity';
 import { PlanEntity } from '../catalog/plan.entity';
@@ -33,5 +34,6 @@ export const ENTITIES = [
   PortalLinkEntity,
   PortalSessionEntity,
   ChainCursorEntity,
+  ChainBlockEntity,
   PaymentEntity,
 ];

@@ -26,6 +26,9 @@ export class PaymentEntity {
   @Column('text', { name: 'customer_id', nullable: true }) customerId!: string | null;
   @Column('text', { name: 'matched_by', nullable: true }) matchedBy!: 'amount' | 'binding' | 'claim' | 'manual' | null;
   @Column('text', { array: true, default: () => "'{}'" }) flags!: string[];
+  // Arrived after the invoice expired but within its monitoring window.
+  @Column('boolean', { default: false }) late!: boolean;
+  @Column('text', { name: 'suggested_customer_id', nullable: true }) suggestedCustomerId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

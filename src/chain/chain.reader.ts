@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { getAddress, parseAbiItem, type Hash, type PublicClient } from 'viem';
+import { ChainClients } from './chain.clients';
+
+export const TRANSFER_EVENT = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
+
+export interface BlockHeader {
+  number: bigint;
+  hash: Hash;
+  parentHash: Hash;
+  timestamp: Date;
+}
+
+export interface ChainTransfer {
+  txHash: Hash;
+  logIndex: number; // -1 for a top-level native transfer
+  blockHash: Hash;
+  blockNumber: bigint;
+  token: string; // 'native' or the checksummed ERC-20 address
+  from: string;
+  to: string;
+  amount: bigint;
+  kind: 'erc20' | 'native';
+}
+
+// Typed chain reads. Every log is checked to belong to the block being processed, since two RPC
+// providers behind a fallback can answer from different forks.
+@Injectable()
+export class ChainReader {
+  constructor(private readonly clients: ChainClients) {}
+
+  async head(chainId: number): Promise<BlockHeader> {
+    return toHeader(await this.client(chainId).getBlock({ blockTag: 'latest' }));
+  }
+
+  async finalized(chainId: number, finality: 'finalized' | number, head: BlockHeader): Promise<BlockHeader> {
+    if (finality === 'finalized') return toHeader(await this.client(chainId).getBlock({ blockTag: 'finalized' }));
+    const number = head.number > BigInt(finality) ? head.number - BigInt(finality) : 0n;
+    return this.header(chainId, number);
+  }
+
+  async header(chainId: number, number: bigint): Promise<BlockHeader> {
+    return toHeader(await this.client(chainId).getBlock({ blockNumber: number }));
+  }
+
+  // One block: its header, the ERC-20 transfers to the given recipients, and top-level native transfers to them.
+  async blockWithTransfers(chainId: number, number: bigint, tokens: string[], recipients: string[]): Promise<{ header: BlockHeader; transfers: ChainTransfer[] }> {
+    const client = this.client(chainId);
+    const block = await client.getBlock({ blockNumber: number, includeTransactions: true });
+    const header = toHeader(block);
+    const wanted = new Set(recipients.map((r) => r.toLowerCase()));
+    const transfers: ChainTransfer[] = [];
+    if (tokens.length && recipients.length) {
+      const logs = await client.getLogs({ blockHash: header.hash, address: tokens as `0x${string}`[], event: TRANSFER_EVENT, args: { to: recipients as `0x${string}`[] } });
+      for (const log of logs) {
+        if (log.blockHash !== header.hash) throw new Error(`inconsistent RPC answer: log of ${log.blockHash} for block ${header.hash}`);
+        transfers.push(erc20Transfer(log, header));
+      }
+    }
+    const candidates = block.transactions.filter((tx) => tx.to && wanted.has(tx.to.toLowerCase()) && tx.value > 0n);
+    for (const tx of candidates) {
+      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+      if (receipt.status !== 'success' || receipt.blockHash !== header.hash) continue;
+      transfers.push({ txHash: tx.hash, logIndex: -1, blockHash: header.hash, blockNumber: header.number, token: 'native', from: getAddress(tx.from), to: getAddress(tx.to!), amount: tx.value, kind: 'native' });
+    }
+    return { header, transfers };
+  }
+
+  // Catch-up below finality: ERC-20 transfers over a block range in one call (the caller halves on errors).
+  async rangeTransfers(chainId: number, fromBlock: bigint, toBlock: bigint, tokens: string[], recipients: string[]): Promise<ChainTransfer[]> {
+    if (!tokens.length || !recipients.length) return [];
+    const logs = await this.client(chainId).getLogs({ fromBlock, toBlock, address: tokens as `0x${string}`[], event: TRANSFER_EVENT, args: { to: recipients as `0x${string}`[] } });
+    return logs.map((log) => erc20Transfer(log, { number: log.blockNumber!, hash: log.blockHash! }));
+  }
+
+  // Native transfers in a range, block by block (batched by the transport).
+  async rangeNativeTransfers(chainId: number, fromBlock: bigint, toBlock: bigint, recipients: string[]): Promise<{ transfers: ChainTransfer[]; headers: Map<bigint, BlockHeader> }> {
+    const client = this.client(chainId);
+    const wanted = new Set(recipients.map((r) => r.toLowerCase()));
+    const numbers: bigint[] = [];
+    for (let n = fromBlock; n <= toBlock; n++) numbers.push(n);
+    const blocks = await Promise.all(numbers.map((n) => client.getBlock({ blockNumber: n, includeTransactions: true })));
+    const headers = new Map<bigint, BlockHeader>();
+    const transfers: ChainTransfer[] = [];
+    for (const block of blocks) {
+      const header = toHeader(block);
+      headers.set(header.number, header);
+      for (const tx of block.transactions) {
+        if (!tx.to || !wanted.has(tx.to.toLowerCase()) || tx.value === 0n) continue;
+        const receipt = await client.getTransactionReceipt({ hash: tx.hash });
+        if (receipt.status !== 'success') continue;
+        transfers.push({ txHash: tx.hash, logIndex: -1, blockHash: header.hash, blockNumber: header.number, token: 'native', from: getAddress(tx.from), to: getAddress(tx.to), amount: tx.value, kind: 'native' });
+      }
+    }
+    return { transfers, headers };
+  }
+
+  private client(chainId: number): PublicClient {
+    return this.clients.get(chainId);
+  }
+}
+
+function toHeader(block: { number: bigint | null; hash: Hash | null; parentHash: Hash; timestamp: bigint }): BlockHeader {
+  if (block.number === null || block.hash === null) throw new Error('pending block returned where a mined block was expected');
+  return { number: block.number, hash: block.hash, parentHash: block.parentHash, timestamp: new Date(Number(block.timestamp) * 1000) };
+}
+
+function erc20Transfer(
+  log: { transactionHash: Hash | null; logIndex: number | null; address: string; args: { from?: string; to?: string; value?: bigint } },
+  header: { number: bigint; hash: Hash },
+): ChainTransfer {
+  return {
+    txHash: log.transactionHash!,
+    logIndex: log.logIndex!,
+    blockHash: header.hash,
+    blockNumber: header.number,
+    token: getAddress(log.address),
+    from: getAddress(log.args.from!),
+    to: getAddress(log.args.to!),
+    amount: log.args.value!,
+    kind: 'erc20',
+  };
+}

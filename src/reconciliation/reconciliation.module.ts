@@ -1,0 +1,25 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { ChainClients } from '../chain/chain.clients';
+import { ChainReader } from '../chain/chain.reader';
+import { InvoiceModule } from '../invoices/invoice.module';
+import { MerchantModule } from '../merchants/merchant.module';
+import { PaymentController } from '../payments/payment.controller';
+import { PaymentRepository } from '../payments/payment.repository';
+import { PaymentService } from '../payments/payment.service';
+import { SubscriptionModule } from '../subscriptions/subscription.module';
+import { ChainMetrics } from './chain.metrics';
+import { INGEST_QUEUE } from './reconciliation.jobs';
+import { ReconciliationRepository } from './reconciliation.repository';
+import { ReconciliationService } from './reconciliation.service';
+import { SettlementService } from './settlement.service';
+
+// Chain reading, matching and settlement, plus the merchant's payments API. The tick processor
+// and its schedulers are wired in the worker only.
+@Module({
+  imports: [MerchantModule, InvoiceModule, SubscriptionModule, BullModule.registerQueue({ name: INGEST_QUEUE })],
+  controllers: [PaymentController],
+  providers: [ChainClients, ChainReader, ChainMetrics, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService],
+  exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, BullModule],
+})
+export class ReconciliationModule {}

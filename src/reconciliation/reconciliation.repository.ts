@@ -1,0 +1,128 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { ChainBlockEntity } from '../chain/chain-block.entity';
+import { ChainCursorEntity } from '../chain/chain-cursor.entity';
+import type { BlockHeader } from '../chain/chain.reader';
+import { Db } from '../database/db.service';
+import { InvoiceEntity } from '../invoices/invoice.entity';
+import { PaymentEntity, type PaymentState } from '../payments/payment.entity';
+import type { MatchableInvoice } from './payment-matcher';
+
+export interface ReceivingAddress {
+  merchantId: string;
+  address: string;
+}
+
+export interface StateChange {
+  id: string;
+  merchantId: string;
+  invoiceId: string | null;
+  old: PaymentState;
+  new: PaymentState;
+}
+
+// The reconciler's queries. Chain rows are global; payments are written per merchant.
+@Injectable()
+export class ReconciliationRepository {
+  constructor(private readonly db: Db) {}
+
+  async receivingAddresses(chainId: number): Promise<ReceivingAddress[]> {
+    const rows: { id: string; address: string }[] = await this.db.manager.query(
+      `SELECT id, receiving_addresses->>$1 AS address FROM merchant WHERE status = 'active' AND receiving_addresses ? $1`,
+      [String(chainId)],
+    );
+    return rows.filter((r) => r.address).map((r) => ({ merchantId: r.id, address: r.address }));
+  }
+
+  cursor(chainId: number): Promise<ChainCursorEntity | null> {
+    return this.db.repo(ChainCursorEntity).findOneBy({ chainId });
+  }
+
+  async saveCursor(chainId: number, head: BlockHeader, finalized: BlockHeader | null): Promise<void> {
+    await this.db.manager.query(
+      `INSERT INTO chain_cursor (chain_id, head_number, head_hash, head_timestamp, finalized_number, finalized_hash, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (chain_id) DO UPDATE SET head_number = $2, head_hash = $3, head_timestamp = $4,
+         finalized_number = COALESCE($5, chain_cursor.finalized_number), finalized_hash = COALESCE($6, chain_cursor.finalized_hash), updated_at = now()`,
+      [chainId, head.number.toString(), head.hash, head.timestamp, finalized?.number.toString() ?? null, finalized?.hash ?? null],
+    );
+  }
+
+  async halt(chainId: number, reason: string, at: Date): Promise<void> {
+    await this.db.repo(ChainCursorEntity).update({ chainId }, { haltedAt: at, haltReason: reason });
+  }
+
+  async insertBlock(chainId: number, header: BlockHeader): Promise<void> {
+    await this.db.manager.query(
+      `INSERT INTO chain_block (chain_id, number, hash, parent_hash, timestamp, status) VALUES ($1, $2, $3, $4, $5, 'canonical')
+       ON CONFLICT (chain_id, hash) DO UPDATE SET status = 'canonical'`,
+      [chainId, header.number.toString(), header.hash, header.parentHash, header.timestamp],
+    );
+  }
+
+  canonicalBlock(chainId: number, number: bigint): Promise<ChainBlockEntity | null> {
+    return this.db.repo(ChainBlockEntity).findOneBy({ chainId, number: number as never, status: 'canonical' });
+  }
+
+  async orphanAbove(chainId: number, ancestor: bigint): Promise<StateChange[]> {
+    await this.db.manager.query(`UPDATE chain_block SET status = 'orphaned' WHERE chain_id = $1 AND number > $2 AND status = 'canonical'`, [chainId, ancestor.toString()]);
+    return this.changeStates(
+      `SELECT id FROM payment WHERE chain_id = $1 AND block_number > $2 AND state <> 'orphaned'`,
+      [chainId, ancestor.toString()],
+      'orphaned',
+    );
+  }
+
+  // Keep finality depth + 64 canonical headers; older ones can no longer be reorganised.
+  async pruneBlocks(chainId: number, below: bigint): Promise<void> {
+    await this.db.manager.query(`DELETE FROM chain_block WHERE chain_id = $1 AND number < $2`, [chainId, below.toString()]);
+  }
+
+  promoteConfirmed(chainId: number, head: bigint, depth: number): Promise<StateChange[]> {
+    return this.changeStates(
+      `SELECT id FROM payment WHERE chain_id = $1 AND state = 'seen' AND $2::bigint - block_number + 1 >= $3`,
+      [chainId, head.toString(), depth],
+      'confirmed',
+    );
+  }
+
+  promoteFinal(chainId: number, finalized: bigint): Promise<StateChange[]> {
+    return this.changeStates(`SELECT id FROM payment WHERE chain_id = $1 AND state IN ('seen', 'confirmed') AND block_number <= $2`, [chainId, finalized.toString()], 'final');
+  }
+
+  private async changeStates(select: string, params: unknown[], to: PaymentState): Promise<StateChange[]> {
+    const rows: { id: string; merchant_id: string; invoice_id: string | null; old: PaymentState }[] = await this.db.manager.query(
+      // Wrapped in a SELECT so the driver returns plain rows.
+      `WITH target AS (SELECT p.id, p.state AS old FROM payment p WHERE p.id IN (${select}) FOR UPDATE),
+       changed AS (UPDATE payment p SET state = '${to}', updated_at = now() FROM target WHERE p.id = target.id
+         RETURNING p.id, p.merchant_id, p.invoice_id, target.old)
+       SELECT * FROM changed`,
+      params,
+    );
+    return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, invoiceId: r.invoice_id, old: r.old, new: to }));
+  }
+
+  // Uniqueness is the idempotency: the same (chain, tx, log, block) for a merchant is written once.
+  async insertPayment(payment: PaymentEntity): Promise<boolean> {
+    const result: unknown[] = await this.db.manager
+      .createQueryBuilder()
+      .insert()
+      .into(PaymentEntity)
+      .values(payment as never)
+      .orIgnore()
+      .returning(['id'])
+      .execute()
+      .then((r) => r.raw as unknown[]);
+    return result.length > 0;
+  }
+
+  matchCandidates(merchantId: string, chainId: number, token: string, payTo: string, amount: bigint): Promise<MatchableInvoice[]> {
+    return this.db.repo(InvoiceEntity).find({
+      where: { merchantId, chainId, token, payTo, amountDue: amount as never, tagHeld: true, status: In(['open', 'partially_paid', 'expired']) },
+    });
+  }
+
+  async setMatch(paymentId: string, invoice: MatchableInvoice, late: boolean): Promise<void> {
+    await this.db.repo(PaymentEntity).update({ id: paymentId }, { invoiceId: invoice.id, customerId: invoice.customerId, matchedBy: 'amount', late });
+  }
+}

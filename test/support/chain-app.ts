@@ -1,0 +1,70 @@
+import type { DataSource } from 'typeorm';
+import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
+import { Db } from '../../src/database/db.service';
+import { ReconciliationService } from '../../src/reconciliation/reconciliation.service';
+import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
+import type { FakeClock } from '../fakes/clock';
+import { deployTestToken, startTestChain, type TestChain } from './anvil';
+
+export const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
+export const ETH = 'asset_31337_native';
+// Anvil dev account #9 receives; #1 pays.
+export const PAY_TO = '0xa0Ee7A142d267C1f36714E4a8F75612F20a79720';
+
+export interface ChainTestbed {
+  chain: TestChain;
+  t: TestApp;
+  ds: DataSource;
+  tick: () => ReturnType<ReconciliationService['tick']>;
+  close: () => Promise<void>;
+}
+
+export function chainsEnv(url: string, overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify([
+    {
+      chainId: 31337,
+      name: 'Anvil devnet',
+      testnet: true,
+      rpcUrls: [url],
+      explorerUrl: null,
+      confirmations: 3,
+      finality: 'finalized',
+      tickMs: 1000,
+      startBlock: 0,
+      assets: [
+        { symbol: 'ETH', token: 'native', decimals: 18 },
+        { symbol: 'USDC', token: DEVNET_TOKEN_ADDRESS, decimals: 6 },
+      ],
+      ...overrides,
+    },
+  ]);
+}
+
+// A fresh anvil with the test token deployed, and an app whose only chain is that anvil.
+export async function chainTestbed(options: { clock?: FakeClock; chain?: Record<string, unknown>; anvil?: Parameters<typeof startTestChain>[0] } = {}): Promise<ChainTestbed> {
+  const chain = await startTestChain(options.anvil);
+  await deployTestToken(chain.url);
+  const t = await createTestApp({ clock: options.clock, env: { CHAINS: chainsEnv(chain.url, options.chain) } });
+  const reconciliation = t.app.get(ReconciliationService);
+  return {
+    chain,
+    t,
+    ds: t.app.get(Db).dataSource,
+    tick: () => reconciliation.tick(31337),
+    close: async () => {
+      await t.close();
+      await chain.stop();
+    },
+  };
+}
+
+export async function billedCustomer(t: TestApp, m?: TestMerchant, options: { amount?: string; assetId?: string } = {}) {
+  const merchant = m ?? (await createMerchant(t));
+  const client = api(t, merchant.key);
+  await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': PAY_TO } }).expect(200);
+  const plan = await client.post('/api/v1/plans', { name: 'Pro', interval: { unit: 'month', count: 1 }, prices: [{ assetId: options.assetId ?? USDC, amount: options.amount ?? '10000000' }] });
+  const customer = await client.post('/api/v1/customers', { email: `c${Date.now()}@example.com` });
+  const sub = await client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: plan.body.id });
+  if (sub.status !== 201) throw new Error(`subscription: ${JSON.stringify(sub.body)}`);
+  return { merchant, client, plan: plan.body, customer: customer.body, subscription: sub.body, invoice: sub.body.latestInvoice };
+}
