@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+// Browser tests drive the distribution's Chromium (Debian package `chromium`, installed by .ci/run);
+// Playwright's own browser downloads are never used.
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+const LAUNCH_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-artifacts', 'screenshots');
+
+// A developer machine without Chromium skips the browser suites with a message; in CI
+// (CI=true) a missing browser is a failure, so the suite runs and launchBrowser throws.
+export function browserSkipReason(): string | null {
+  if (existsSync(CHROMIUM_PATH)) return null;
+  if (process.env.CI === 'true') return null;
+  return `browser tests skipped: no Chromium at ${CHROMIUM_PATH} (install it with \`apt-get install chromium\`; in CI a missing browser fails)`;
+}
+
+export function describeWithBrowser(name: string, fn: () => void): void {
+  const reason = browserSkipReason();
+  if (reason) {
+    console.warn(reason);
+    describe.skip(name, fn);
+  } else {
+    describe(name, fn);
+  }
+}
+
+// Playwright gives every launch a fresh temporary profile (--user-data-dir) and removes it on close.
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is required for the browser tests but ${CHROMIUM_PATH} does not exist (.ci/run installs the Debian package \`chromium\`)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS, timeout: 15_000 });
+}
+
+export interface ConsoleProblem {
+  page: string;
+  kind: 'console' | 'pageerror';
+  text: string;
+  source?: string;
+}
+
+// Console errors (CSP violations and failed loads are reported there) and uncaught page errors,
+// with the page and the failing resource, for a test to assert there are none.
+export function watchConsole(page: Page): ConsoleProblem[] {
+  const problems: ConsoleProblem[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push({ page: page.url(), kind: 'console', text: message.text(), source: message.location().url });
+  });
+  page.on('pageerror', (error) => problems.push({ page: page.url(), kind: 'pageerror', text: error.message }));
+  return problems;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
