@@ -35,7 +35,16 @@ export class HealthController {
       () => this.indicators.check('redis').attempt(async () => {
           await this.redis.client.ping();
         }).withTimeout(1000),
+      () => this.chains(),
     ]);
+  }
+
+  // A chain halted after a reorg deeper than finality degrades readiness without failing it:
+  // the API still serves, but an operator must look.
+  private async chains() {
+    const halted: { chain_id: number; halt_reason: string }[] = await this.dataSource.query(`SELECT chain_id, halt_reason FROM chain_cursor WHERE halted_at IS NOT NULL`);
+    const session = this.indicators.check('chains');
+    return halted.length ? session.degraded({ halted: halted.map((h) => ({ chainId: h.chain_id, reason: h.halt_reason })) }) : session.up();
   }
 
   @Get('metrics')

@@ -46,6 +46,7 @@ export async function chainTestbed(options: { clock?: FakeClock; chain?: Record<
   await deployTestToken(chain.url);
   const t = await createTestApp({ clock: options.clock, env: { CHAINS: chainsEnv(chain.url, options.chain) } });
   const reconciliation = t.app.get(ReconciliationService);
+  await resetChainState(t);
   return {
     chain,
     t,
@@ -67,4 +68,13 @@ export async function billedCustomer(t: TestApp, m?: TestMerchant, options: { am
   const sub = await client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: plan.body.id });
   if (sub.status !== 201) throw new Error(`subscription: ${JSON.stringify(sub.body)}`);
   return { merchant, client, plan: plan.body, customer: customer.body, subscription: sub.body, invoice: sub.body.latestInvoice };
+}
+
+// Chain rows are global per chain id, and every anvil is chain 31337: a test file starts from a
+// clean chain so an earlier file's cursor (another anvil's blocks) cannot leak into it.
+export async function resetChainState(t: TestApp): Promise<void> {
+  const ds = t.app.get(Db).dataSource;
+  await ds.query(`DELETE FROM payment WHERE chain_id = 31337`);
+  await ds.query(`DELETE FROM chain_block WHERE chain_id = 31337`);
+  await ds.query(`DELETE FROM chain_cursor WHERE chain_id = 31337`);
 }
