@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { getAddress, parseAbiItem, type Hash, type PublicClient } from 'viem';
+import { decodeEventLog, getAddress, parseAbiItem, TransactionReceiptNotFoundError, type Hash, type PublicClient } from 'viem';
 import { ChainClients } from './chain.clients';
 
 export const TRANSFER_EVENT = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
@@ -93,6 +93,38 @@ export class ChainReader {
       }
     }
     return { transfers, headers };
+  }
+
+  // For a claimed transaction: the successful, canonical transfer it made to `payTo` in `token`, or why not.
+  async claimedTransfer(chainId: number, txHash: Hash, token: string, payTo: string): Promise<{ transfer: ChainTransfer; header: BlockHeader } | { rejected: string }> {
+    const client = this.client(chainId);
+    let receipt;
+    try {
+      receipt = await client.getTransactionReceipt({ hash: txHash });
+    } catch (err) {
+      if (err instanceof TransactionReceiptNotFoundError) return { rejected: 'transaction not found on this chain' };
+      throw err;
+    }
+    if (receipt.status !== 'success') return { rejected: 'transaction failed on chain' };
+    const header = await this.header(chainId, receipt.blockNumber);
+    if (header.hash !== receipt.blockHash) return { rejected: 'transaction is not in a canonical block' };
+    const to = payTo.toLowerCase();
+    if (token === 'native') {
+      const tx = await client.getTransaction({ hash: txHash });
+      if (!tx.to || tx.to.toLowerCase() !== to || tx.value === 0n) return { rejected: 'transaction sends no native value to the invoice address' };
+      return { header, transfer: { txHash, logIndex: -1, blockHash: header.hash, blockNumber: header.number, token: 'native', from: getAddress(tx.from), to: getAddress(tx.to), amount: tx.value, kind: 'native' } };
+    }
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== token.toLowerCase()) continue;
+      try {
+        const decoded = decodeEventLog({ abi: [TRANSFER_EVENT], data: log.data, topics: log.topics });
+        if (decoded.args.to.toLowerCase() !== to) continue;
+        return { header, transfer: erc20Transfer({ ...log, args: decoded.args }, header) };
+      } catch {
+        continue;
+      }
+    }
+    return { rejected: 'transaction has no transfer of the invoice asset to the invoice address' };
   }
 
   private client(chainId: number): PublicClient {

@@ -11,6 +11,7 @@ import { InvoiceEntity } from '../invoices/invoice.entity';
 import { ApiKeyEntity } from '../merchants/api-key.entity';
 import { MerchantEntity } from '../merchants/merchant.entity';
 import { OutboxEventEntity } from '../outbox/outbox-event.entity';
+import { PaymentClaimEntity } from '../payments/payment-claim.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { PortalSessionEntity } from '../portal-links/portal-session.entity';
 import { LinkSigningKeyEntity } from '../portal-links/link-signing-key.entity';
@@ -36,4 +37,5 @@ export const ENTITIES = [
   ChainCursorEntity,
   ChainBlockEntity,
   PaymentEntity,
+  PaymentClaimEntity,
 ];

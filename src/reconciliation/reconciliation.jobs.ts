@@ -9,3 +9,15 @@ export interface TickJobData {
 export function tickSchedulerId(chainId: number): string {
   return `tick-${chainId}`;
 }
+
+// Claims: verify a customer- or merchant-supplied transaction hash against the chain.
+export const CLAIM_QUEUE = 'claim';
+export const CLAIM_JOB = 'verify-claim';
+
+export interface ClaimJobData {
+  claimId: string;
+}
+
+export function claimJobId(chainId: number, txHash: string): string {
+  return `claim-${chainId}-${txHash.toLowerCase()}`;
+}

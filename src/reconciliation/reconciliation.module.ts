@@ -4,12 +4,14 @@ import { ChainClients } from '../chain/chain.clients';
 import { ChainReader } from '../chain/chain.reader';
 import { InvoiceModule } from '../invoices/invoice.module';
 import { MerchantModule } from '../merchants/merchant.module';
+import { ClaimController } from '../payments/claim.controller';
 import { PaymentController } from '../payments/payment.controller';
 import { PaymentRepository } from '../payments/payment.repository';
 import { PaymentService } from '../payments/payment.service';
 import { SubscriptionModule } from '../subscriptions/subscription.module';
 import { ChainMetrics } from './chain.metrics';
-import { INGEST_QUEUE } from './reconciliation.jobs';
+import { CLAIM_QUEUE, INGEST_QUEUE } from './reconciliation.jobs';
+import { ClaimService } from './claim.service';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { ReconciliationService } from './reconciliation.service';
 import { SettlementService } from './settlement.service';
@@ -17,9 +19,9 @@ import { SettlementService } from './settlement.service';
 // Chain reading, matching and settlement, plus the merchant's payments API. The tick processor
 // and its schedulers are wired in the worker only.
 @Module({
-  imports: [MerchantModule, InvoiceModule, SubscriptionModule, BullModule.registerQueue({ name: INGEST_QUEUE })],
-  controllers: [PaymentController],
-  providers: [ChainClients, ChainReader, ChainMetrics, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService],
-  exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, BullModule],
+  imports: [MerchantModule, InvoiceModule, SubscriptionModule, BullModule.registerQueue({ name: INGEST_QUEUE }, { name: CLAIM_QUEUE })],
+  controllers: [PaymentController, ClaimController],
+  providers: [ChainClients, ChainReader, ChainMetrics, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
+  exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, ClaimService, BullModule],
 })
 export class ReconciliationModule {}

@@ -1,3 +1,7 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { ClaimService } from '../../src/reconciliation/claim.service';
+import { CLAIM_QUEUE, claimJobId } from '../../src/reconciliation/reconciliation.jobs';
 import { fundAccount, payInvoice, devAccount } from '../support/anvil';
 import { billedCustomer, chainTestbed, USDC, type ChainTestbed } from '../support/chain-app';
 import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
@@ -58,5 +62,41 @@ describe('on-chain reconciliation (anvil)', () => {
     expect(assigned.status).toBe(200);
     const after = await client.get(`/api/v1/invoices/${invoice.id}`);
     expect(after.body).toMatchObject({ status: 'partially_paid', amountReceived: '6999999' });
+  });
+
+  it('verifies a claimed transaction hash (an exchange payment short of the tag) and rejects a wrong or reused one', async () => {
+    const { client, invoice } = await billedCustomer(bed.t, undefined, { amount: '8000000' });
+    await bed.tick();
+    // Exchanges send round amounts: no tag, so rule 1 cannot match it.
+    const txHash = await payInvoice(bed.chain.url, { ...invoice, amountDue: '8000000', amountRemaining: '8000000' }, 1);
+    await bed.chain.mine(3);
+    await bed.tick();
+    expect((await client.get(`/api/v1/invoices/${invoice.id}`)).body.status).toBe('open');
+
+    const accepted = await client.post(`/api/v1/invoices/${invoice.id}/claims`, { txHash });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ object: 'payment_claim', status: 'pending' });
+    const queue = bed.t.app.get<Queue>(getQueueToken(CLAIM_QUEUE));
+    expect(await queue.getJob(claimJobId(31337, txHash))).toBeTruthy();
+    const verified = await bed.t.app.get(ClaimService).verify(accepted.body.id);
+    expect(verified).toMatchObject({ status: 'verified' });
+    const after = await client.get(`/api/v1/invoices/${invoice.id}`);
+    expect(after.body).toMatchObject({ status: 'partially_paid', amountReceived: '8000000' });
+    const rows = await bed.ds.query(`SELECT matched_by FROM payment WHERE invoice_id = $1`, [invoice.id]);
+    expect(rows).toEqual([{ matched_by: 'claim' }]);
+
+    // The same hash again: refused while the first claim stands.
+    const again = await client.post(`/api/v1/invoices/${invoice.id}/claims`, { txHash });
+    expect(again.status).toBe(409);
+
+    // A hash that sent nothing to this invoice's address is rejected with a reason.
+    const other = await billedCustomer(bed.t, undefined, { amount: '9000000' });
+    const unrelated = await bed.chain.walletClient.sendTransaction({ account: await devAccount(bed.chain.url, 2), to: await devAccount(bed.chain.url, 3), value: 1n, chain: null });
+    await bed.chain.mine(1);
+    const claim = await other.client.post(`/api/v1/invoices/${other.invoice.id}/claims`, { txHash: unrelated });
+    const rejected = await bed.t.app.get(ClaimService).verify(claim.body.id);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.reason).toMatch(/no transfer/);
+    expect((await other.client.get(`/api/v1/invoices/${other.invoice.id}`)).body.status).toBe('open');
   });
 });
