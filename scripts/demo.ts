@@ -1,16 +1,21 @@
-// `npm run demo` (also `billfold demo`): from a fresh checkout to a running API and worker with a
-// seeded merchant, plans, a customer and an open invoice. Each step is one function so later work
-// (devnet, portal link, payment command) slots in between without reshaping the rest.
+// `npm run demo` (also `billfold demo`): from a fresh checkout to a local devnet (anvil with the
+// test USDC and a funded customer wallet), a running API and worker, a seeded merchant, plans, a
+// customer with an open invoice, a portal link and the command that pays the invoice. Each step is
+// one function, so steps slot in between without reshaping the rest.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { formatUnits } from 'viem';
+import { formatUnits, parseUnits, type Address } from 'viem';
 import { describeError } from '../src/cli/cli-errors';
 import { withCliContext } from '../src/cli/cli-context';
 import { migrate } from '../src/cli/migrate.command';
+import { DEFAULT_CHAINS, DEVNET_TOKEN_ADDRESS, type ChainConfig } from '../src/config/chains';
 import { loadEnv, type Env } from '../src/config/env';
+import { startAnvil, type AnvilInstance } from '../src/devnet/anvil-process';
+import { balanceOf, deployTestToken, devAccount, fundAccount } from '../src/devnet/devnet';
 import { ApiKeyService } from '../src/merchants/api-key.service';
 import { MerchantService } from '../src/merchants/merchant.service';
 
@@ -18,6 +23,15 @@ const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, '.demo');
 const MASTER_KEY_FILE = path.join(DEMO_DIR, 'master.key');
 const STATE_FILE = path.join(DEMO_DIR, 'state.json');
+// The devnet's chain is kept across runs like the database, so the worker's chain cursor and the
+// recorded payments keep pointing at blocks that exist.
+const ANVIL_STATE_FILE = path.join(DEMO_DIR, 'anvil-state.json');
+// The default chain config (src/config/chains.ts) expects the devnet here.
+const DEVNET_PORT = 8545;
+// Interval mining, so confirmations advance on their own; `billfold devnet mine` speeds them up.
+const DEVNET_BLOCK_TIME_SECONDS = 2;
+const CUSTOMER_WALLET_INDEX = 1;
+const CUSTOMER_WALLET_USDC = '1000';
 
 // Anvil's first dev account: the demo merchant's receiving wallet on the devnet.
 export const DEMO_RECEIVING_ADDRESS = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
@@ -78,6 +92,13 @@ interface List<T> {
   hasMore: boolean;
 }
 
+export interface Devnet {
+  anvil: AnvilInstance;
+  url: string;
+  token: Address;
+  customerWallet: Address;
+}
+
 export interface DemoContext {
   env: Env;
   apiBase: string;
@@ -89,6 +110,8 @@ export interface DemoContext {
 export async function runDemo(): Promise<void> {
   applyDefaults();
   await checkServices();
+  const devnet = await startDevnet();
+  await fundCustomerWallet(devnet);
   await ensureDatabase(process.env.DATABASE_URL!);
   const env = loadEnv();
   await runMigrations(env);
@@ -101,8 +124,9 @@ export async function runDemo(): Promise<void> {
   const customer = await ensureCustomer(ctx);
   const subscription = await ensureSubscription(ctx, customer, plans[0]);
   const assets = await listAssets(ctx);
-  printSummary(ctx, { plans, customer, subscription, assets });
-  stopOnSignal();
+  const portalLink = await mintPortalLink(ctx, customer);
+  printSummary(ctx, { plans, customer, subscription, assets, portalLink, devnet });
+  stopOnSignal(devnet);
 }
 
 // Step: configuration. Anything already in the environment wins; the master key is generated once
@@ -114,7 +138,9 @@ export function applyDefaults(): void {
   env.DATABASE_URL ??= 'postgres://postgres:billfold@127.0.0.1:5432/billfold';
   env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   env.PORT ??= '3000';
-  env.PUBLIC_BASE_URL ??= `http://127.0.0.1:${env.PORT}`;
+  // localhost, not 127.0.0.1: the portal's session cookie is `Secure`, which browsers accept over
+  // plain http on localhost only.
+  env.PUBLIC_BASE_URL ??= `http://localhost:${env.PORT}`;
   // Request logs would bury the summary; `LOG_LEVEL=info npm run demo` shows them.
   env.LOG_LEVEL ??= 'warn';
   env.MASTER_KEY ??= demoMasterKey();
@@ -179,6 +205,58 @@ async function probeRedis(url: string): Promise<string | null> {
   } finally {
     redis.disconnect();
   }
+}
+
+// Step: the local chain. A fresh anvil on the port the chain config names (its state reloaded from
+// the previous run), the test USDC at the address the config expects, and the chain config handed
+// to the API and worker through CHAINS.
+export async function startDevnet(): Promise<Devnet> {
+  const busy = await portBusy(DEVNET_PORT);
+  if (busy) {
+    throw new Error(
+      `port ${DEVNET_PORT} on 127.0.0.1 is already in use (${busy}): the demo runs its own anvil there. ` +
+        'Stop whatever listens on it (an anvil or hardhat node, or an earlier demo still shutting down) and run the demo again.',
+    );
+  }
+  mkdirSync(DEMO_DIR, { recursive: true });
+  const anvil = await startAnvil({
+    port: DEVNET_PORT,
+    blockTime: DEVNET_BLOCK_TIME_SECONDS,
+    slotsInAnEpoch: 4,
+    // Also saved every 10 s, so a demo killed without a chance to stop anvil loses little chain
+    // the database already knows about.
+    extraArgs: ['--state', ANVIL_STATE_FILE, '--state-interval', '10'],
+  });
+  // Whatever ends the demo (Ctrl-C, an error below, process.exit) also ends anvil; stop() signals
+  // synchronously, and anvil then writes its state file by itself.
+  process.once('exit', () => void anvil.stop());
+  const url = anvil.url;
+  process.env.CHAINS ??= JSON.stringify(devnetChains(url));
+  const token = await deployTestToken(url);
+  const customerWallet = await devAccount(url, CUSTOMER_WALLET_INDEX);
+  say(`Devnet: anvil at ${url} (chain 31337, a block every ${DEVNET_BLOCK_TIME_SECONDS} s); test USDC at ${token}`);
+  return { anvil, url, token, customerWallet };
+}
+
+// The default chains with the devnet's RPC URL, so they stay right if the port ever moves.
+function devnetChains(url: string): ChainConfig[] {
+  return DEFAULT_CHAINS.map((chain) => (chain.chainId === 31337 ? { ...chain, rpcUrls: [url] } : chain));
+}
+
+function portBusy(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(null)));
+  });
+}
+
+// Step: the customer's wallet (anvil dev account #1) holds at least 1,000 USDC, plus ETH for gas.
+export async function fundCustomerWallet(devnet: Devnet): Promise<void> {
+  const target = parseUnits(CUSTOMER_WALLET_USDC, 6);
+  const held = await balanceOf(devnet.url, devnet.token, devnet.customerWallet);
+  if (held < target) await fundAccount(devnet.url, DEVNET_TOKEN_ADDRESS, devnet.customerWallet, target - held);
+  say(`Customer wallet: anvil account #${CUSTOMER_WALLET_INDEX} ${devnet.customerWallet} holds ${formatUnits(held < target ? target : held, 6)} USDC`);
 }
 
 // Step: the database named in DATABASE_URL is created through the server's `postgres` database.
@@ -284,14 +362,27 @@ export async function ensureSubscription(ctx: DemoContext, customer: Customer, p
   return subscription;
 }
 
+// A fresh link on every run: links expire (at most 24 h) and the portal session cookie needs one.
+export async function mintPortalLink(ctx: DemoContext, customer: Customer): Promise<string> {
+  const link = await ctx.api.post<{ id: string; url: string }>('/api/v1/portal-links', { customerId: customer.id, expiresIn: 86_400 });
+  // The Secure session cookie sticks on http://localhost only, whatever PUBLIC_BASE_URL says.
+  return link.url.replace(/^http:\/\/(127\.0\.0\.1|\[::1\]):/, 'http://localhost:');
+}
+
 async function listAssets(ctx: DemoContext): Promise<Asset[]> {
   return (await ctx.api.get<List<Asset>>('/api/v1/assets')).data;
 }
 
-export function printSummary(ctx: DemoContext, seeded: { plans: Plan[]; customer: Customer; subscription: Subscription; assets: Asset[] }): void {
+export function printSummary(
+  ctx: DemoContext,
+  seeded: { plans: Plan[]; customer: Customer; subscription: Subscription; assets: Asset[]; portalLink: string; devnet: Devnet },
+): void {
   const { apiBase, apiKey } = ctx;
+  const { devnet } = seeded;
   const sub = seeded.subscription;
   const invoice = sub.latestInvoice;
+  const payable = invoice && (invoice.status === 'open' || invoice.status === 'partially_paid');
+  const confirmations = ctx.env.CHAINS.find((c) => c.chainId === DEVNET_CHAIN_ID)?.confirmations ?? 0;
   const asset = seeded.assets.find((a) => a.id === (invoice?.assetId ?? sub.assetId));
   const due = invoice && asset ? `${formatUnits(BigInt(invoice.amountDue), asset.decimals)} ${asset.symbol}` : invoice?.amountDue;
   const auth = '-H "Authorization: Bearer $BILLFOLD_API_KEY"';
@@ -305,8 +396,27 @@ export function printSummary(ctx: DemoContext, seeded: { plans: Plan[]; customer
     `  API key        ${apiKey}   (test mode, merchant Acme Cloud ${ctx.merchantId})`,
     `  Customer       ${seeded.customer.email} ${seeded.customer.id}`,
     `  Subscription   ${sub.id} (${sub.status})`,
-    invoice ? `  Open invoice   ${invoice.id} (${invoice.status}): ${due} to ${invoice.payTo} on chain ${invoice.chainId}` : '  Open invoice   none',
+    invoice ? `  Latest invoice ${invoice.id} (${invoice.status}): ${due} to ${invoice.payTo} on chain ${invoice.chainId}` : '  Latest invoice none',
+    `  Devnet         ${devnet.url} (anvil, chain ${DEVNET_CHAIN_ID}, a block every ${DEVNET_BLOCK_TIME_SECONDS} s), test USDC ${devnet.token}`,
+    `  Wallet         anvil account #${CUSTOMER_WALLET_INDEX} ${devnet.customerWallet} (the customer's, funded with USDC)`,
     '',
+    "The customer's billing portal (open it in a browser as http://localhost, which the portal's",
+    'Secure session cookie needs; the link is valid for 24 hours and each run prints a new one):',
+    '',
+    `  ${seeded.portalLink}`,
+    '',
+    ...(payable
+      ? [
+          "Pay the open invoice from the customer's wallet, in another terminal:",
+          '',
+          `  npx billfold devnet pay --invoice ${invoice.id}${apiBase === 'http://127.0.0.1:3000' ? '' : ` --api-url ${apiBase}`}`,
+          '',
+          `The worker picks the transfer up from the next block and confirms it after ${confirmations} block${confirmations === 1 ? '' : 's'}`,
+          `(\`npx billfold devnet mine --blocks ${Math.max(confirmations, 1)}\` hurries them); the portal then shows the payment`,
+          'detected, confirming and confirmed, the invoice paid and the subscription active.',
+          '',
+        ]
+      : [`Nothing to pay right now: the latest invoice is ${invoice?.status ?? 'missing'}.`, '']),
     'Try the merchant API:',
     '',
     `  export BILLFOLD_API_KEY=${apiKey}`,
@@ -330,10 +440,14 @@ export function printSummary(ctx: DemoContext, seeded: { plans: Plan[]; customer
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-// Nest's shutdown hooks close API and worker on SIGINT/SIGTERM, then end the process.
-function stopOnSignal(): void {
+// Nest's shutdown hooks close API and worker on SIGINT/SIGTERM, then end the process; anvil is
+// told to stop at once so it saves its state while they close.
+function stopOnSignal(devnet: Devnet): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => process.stderr.write(`\n${signal}: closing the API and the worker…\n`));
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: closing the API, the worker and the devnet…\n`);
+      void devnet.anvil.stop();
+    });
   }
 }
 

@@ -14,6 +14,8 @@ import { AppConfig } from './config/app-config';
 import type { Env } from './config/env';
 import { MetricsService } from './infra/metrics.service';
 import { configurePortalHttp, CSP_DIRECTIVES } from './portal/portal-http';
+import { BOARD_QUEUES } from './queue/jobs';
+import { mountQueueBoard } from './queue/queue-board';
 
 export interface CreateAppOptions {
   env: Env;
@@ -52,15 +54,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only on the API: text/plain and anything else answer 415.
   fastify.removeContentTypeParser('text/plain');
-  // Nest registers a form parser for every route (the portal needs it), so the merchant API
-  // refuses any non-JSON body here, before a parser runs (R35).
-  fastify.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/') || !hasBody(request.headers)) return;
-    const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
-    if (mediaType !== 'application/json') {
-      throw new DomainError('unsupported_media_type', 'The merchant API accepts only application/json request bodies');
-    }
-  });
   await app.register(helmet, {
     global: true,
     enableCSPNonces: true,
@@ -69,6 +62,17 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     hsts: { maxAge: 31_536_000, includeSubDomains: true },
   });
   await configurePortalHttp(app);
+  await mountQueueBoard(app, BOARD_QUEUES, config.env.ADMIN_TOKEN);
+  // Nest registers a form parser for every route (the portal needs it), so the merchant API
+  // refuses any non-JSON body here, before a parser runs (R35). Added after helmet so the 415
+  // still carries the security headers.
+  fastify.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/') || !hasBody(request.headers)) return;
+    const mediaType = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      throw new DomainError('unsupported_media_type', 'The merchant API accepts only application/json request bodies');
+    }
+  });
 
   // Errors raised by Fastify itself (body parsing, limits) get the same JSON shape as ours.
   fastify.setErrorHandler((err, _request, reply) => {

@@ -10,6 +10,10 @@ export interface LoadJob {
   pipelining?: number;
   // Fixed arrival rate (req/s across all connections) for "p99 at N req/s" figures; omitted means as fast as possible.
   overallRate?: number;
+  // With overallRate: send one request every 1/overallRate s over at most `connections` keep-alive sockets, timing
+  // each from when it was due (paced-load.ts), instead of autocannon's limiter, which lets each connection fire its
+  // whole per-second quota back to back at the top of every second: a burst of `connections` concurrent requests.
+  paced?: boolean;
 }
 
 export interface LoadSummary {

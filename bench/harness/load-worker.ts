@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import type { FromWorker, LoadJob, LoadSummary, ToWorker } from './load-protocol';
+import { runPaced } from './paced-load';
 
 // Runs in a child process (forked by load-client.ts) so the load generator neither shares the server's event loop
 // nor counts towards the server's RSS.
@@ -9,6 +10,7 @@ function send(message: FromWorker): void {
 }
 
 async function runJob(job: LoadJob): Promise<LoadSummary> {
+  if (job.paced && job.overallRate) return runPaced(job, job.overallRate);
   const result = await autocannon({
     url: job.url,
     method: job.method ?? 'GET',

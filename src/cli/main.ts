@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Argument, Command } from 'commander';
 import { loadEnv } from '../config/env';
 import { describeError } from './cli-errors';
+import { registerDevnetCommand } from './devnet.command';
 import { parseScopes, START_TARGETS, type StartTarget } from './options';
 
 // `billfold`, the operator's CLI. Commands load their modules lazily so that argument mistakes and
@@ -84,6 +85,7 @@ export function buildProgram(): Command {
       }, { exitOnError: true }),
     );
 
+  registerDevnetCommand(program);
   return program;
 }
 

@@ -18,7 +18,11 @@ const envSchema = z
     REDIS_PREFIX: z.string().min(1).default('{billfold}'),
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
     // 32 random bytes, hex or base64; every purpose key (API-key pepper, link keys, column cipher) derives from it.
-    MASTER_KEY: z.string().min(1, 'MASTER_KEY is required (32 random bytes, hex or base64)'),
+    // Checked on the field itself (not in a superRefine) so it is reported alongside other bad variables.
+    MASTER_KEY: z
+      .string()
+      .min(1, 'MASTER_KEY is required (32 random bytes, hex or base64)')
+      .refine((v) => decodeKey(v) !== null, 'must be 32 bytes as 64 hex chars or base64'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     API_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
@@ -30,11 +34,10 @@ const envSchema = z
     SMTP_FROM: z.string().default('Billfold <billing@localhost>'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
     SWAGGER_ENABLED: bool.default(true),
+    // Password (user "admin") for the queue board at /admin/queues; the board is off without it.
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN needs at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
-    if (env.MASTER_KEY && decodeKey(env.MASTER_KEY) === null) {
-      ctx.addIssue({ code: 'custom', path: ['MASTER_KEY'], message: 'must be 32 bytes as 64 hex chars or base64' });
-    }
     if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be https in production' });
     }
@@ -63,17 +66,17 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const issues: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) issues.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new ConfigError(issues);
   }
-  const { MASTER_KEY, CHAINS, CHAINS_FILE, ...rest } = parsed.data;
+  // CHAINS is checked even when other variables are bad, so one run reports every problem.
   let chains: ChainConfig[] = DEFAULT_CHAINS;
-  const rawChains = CHAINS ?? (CHAINS_FILE ? readChainsFile(CHAINS_FILE, issues) : undefined);
+  const rawChains = source.CHAINS ?? (source.CHAINS_FILE ? readChainsFile(source.CHAINS_FILE, issues) : undefined);
   if (rawChains !== undefined) {
     const result = parseChains(rawChains);
     if (typeof result === 'string') issues.push(result);
     else chains = result;
   }
-  if (issues.length) throw new ConfigError(issues);
+  if (!parsed.success || issues.length) throw new ConfigError(issues);
+  const { MASTER_KEY, CHAINS: _chains, CHAINS_FILE: _chainsFile, ...rest } = parsed.data;
   return deepFreeze({ ...rest, MASTER_KEY: decodeKey(MASTER_KEY)!, CHAINS: chains });
 }
 

@@ -83,7 +83,7 @@ export async function assertDevnet(url: string): Promise<void> {
 
 async function expectChain(clients: DevnetClients, url: string): Promise<void> {
   const chainId = await clients.publicClient.getChainId().catch((err: Error) => {
-    throw new DevnetError(`no devnet answers at ${url}: ${err.message.split('\n')[0]}`, { cause: err });
+    throw new DevnetError(`no devnet answers at ${url} (${err.message.split('\n')[0]}): is anvil running? \`npm run demo\` starts one`, { cause: err });
   });
   if (chainId !== ANVIL_CHAIN_ID) throw new DevnetError(`${url} is chain ${chainId}, not the devnet (${ANVIL_CHAIN_ID})`);
 }

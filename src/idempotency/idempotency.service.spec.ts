@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DomainError } from '../common/errors';
+import type { AppConfig } from '../config/app-config';
 import type { Db } from '../database/db.service';
 import type { IdempotencyRepository } from './idempotency.repository';
 import { canonicalJson, fingerprintOf, IdempotencyService } from './idempotency.service';
@@ -65,13 +66,15 @@ describe(canonicalJson.name, () => {
 
 describe(fingerprintOf.name, () => {
   const base = { method: 'POST', path: '/api/v1/customers', body: { email: 'a@example.com', name: 'A' } };
+  const key = Buffer.alloc(32, 1);
 
-  it('is a SHA-256 hex digest', () => {
-    expect(fingerprintOf(base)).toMatch(/^[0-9a-f]{64}$/);
+  it('is a keyed HMAC-SHA256 hex digest: another key gives another fingerprint', () => {
+    expect(fingerprintOf(base, key)).toMatch(/^[0-9a-f]{64}$/);
+    expect(fingerprintOf(base, Buffer.alloc(32, 2))).not.toBe(fingerprintOf(base, key));
   });
 
   it('ignores the key order of the body', () => {
-    expect(fingerprintOf({ ...base, body: { name: 'A', email: 'a@example.com' } })).toBe(fingerprintOf(base));
+    expect(fingerprintOf({ ...base, body: { name: 'A', email: 'a@example.com' } }, key)).toBe(fingerprintOf(base, key));
   });
 
   it.each([
@@ -81,7 +84,7 @@ describe(fingerprintOf.name, () => {
     ['body value', { body: { email: 'b@example.com', name: 'A' } }],
     ['extra body field', { body: { email: 'a@example.com', name: 'A', externalId: 'u1' } }],
   ])('changes with the %s', (_name, change) => {
-    expect(fingerprintOf({ ...base, ...change })).not.toBe(fingerprintOf(base));
+    expect(fingerprintOf({ ...base, ...change }, key)).not.toBe(fingerprintOf(base, key));
   });
 });
 
@@ -89,7 +92,8 @@ describe(IdempotencyService.name, () => {
   // validateKey runs before any database work, so these fakes must never be reached.
   const db = { transaction: jest.fn() } as unknown as Db;
   const repo = {} as IdempotencyRepository;
-  const service = new IdempotencyService(db, repo, { now: () => new Date() });
+  const config = { env: { MASTER_KEY: Buffer.alloc(32, 3) } } as AppConfig;
+  const service = new IdempotencyService(db, repo, { now: () => new Date() }, config);
   const tenant = { merchantId: 'mer_1', livemode: false };
 
   async function keyOutcome(key: string | undefined): Promise<string> {

@@ -22,6 +22,9 @@ export interface LinkKey {
 }
 
 const CACHE_MS = 30_000;
+// Unknown kids are cached too (so a flood of them does not become a flood of queries), which puts
+// the cache's size in an attacker's hands: cap it.
+export const KEY_CACHE_MAX_ENTRIES = 1_000;
 
 // Per-merchant link secrets: created on first use, encrypted at rest, rotated with an overlap.
 @Injectable()
@@ -59,12 +62,20 @@ export class LinkKeyService {
     else {
       const row = await this.keys.findByKid(kid);
       key = row ? this.open(row) : null;
-      this.cache.set(kid, { key, until: now + CACHE_MS });
+      this.remember(kid, key, now);
     }
     if (!key) return null;
     if (key.status === 'current') return key;
     if (key.status === 'previous' && key.retiredAt && now - key.retiredAt.getTime() < MAX_LIFETIME_SECONDS * 1000) return key;
     return null;
+  }
+
+  private remember(kid: string, key: LinkKey | null, now: number): void {
+    if (this.cache.size >= KEY_CACHE_MAX_ENTRIES) {
+      for (const [k, entry] of this.cache) if (entry.until <= now) this.cache.delete(k);
+      if (this.cache.size >= KEY_CACHE_MAX_ENTRIES) this.cache.clear();
+    }
+    this.cache.set(kid, { key, until: now + CACHE_MS });
   }
 
   // Shown once, so a merchant can mint links offline; rotate to see a new one.

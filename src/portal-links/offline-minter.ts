@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signPortalLink, type PortalLinkPayload, type PortalScope } from './portal-link.signer';
+import { MAX_TOKEN_LENGTH, signPortalLink, type PortalLinkPayload, type PortalScope } from './portal-link.signer';
 
 // Mints the same tokens as POST /api/v1/portal-links, in the merchant's own backend, with no
 // network call. Copy this file and portal-link.signer.ts (both depend only on node:crypto).
@@ -49,5 +49,7 @@ export function mintPortalLinkOffline(options: OfflineLinkOptions): { url: strin
     emb: options.embed ?? false,
   };
   const token = signPortalLink(secret, kid, payload);
+  // Billfold refuses longer tokens, so fail here rather than hand out a link that never opens.
+  if (token.length > MAX_TOKEN_LENGTH) throw new Error(`the link would exceed ${MAX_TOKEN_LENGTH} characters; use a shorter returnUrl or initialPage`);
   return { url: `${options.baseUrl.replace(/\/$/, '')}/p/${token}`, token, expiresAt: new Date(payload.exp * 1000) };
 }

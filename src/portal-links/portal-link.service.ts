@@ -15,7 +15,7 @@ import { LinkKeyService } from './link-key.service';
 import type { CreatePortalLinkInput } from './portal-link.dto';
 import { PortalLinkEntity } from './portal-link.entity';
 import { PortalLinkRepository } from './portal-link.repository';
-import { checkTimes, decodePayload, parseToken, PORTAL_SCOPES, PortalLinkInvalid, signPortalLink, verifyMac, type PortalLinkPayload } from './portal-link.signer';
+import { checkTimes, decodePayload, MAX_TOKEN_LENGTH, parseToken, PORTAL_SCOPES, PortalLinkInvalid, signPortalLink, verifyMac, type PortalLinkPayload } from './portal-link.signer';
 import { PortalSessionRepository } from './portal-session.repository';
 import { isAllowedReturnUrl } from './return-url';
 
@@ -75,6 +75,13 @@ export class PortalLinkService {
         emb: false,
       };
       const token = signPortalLink(key.secret, key.kid, payload);
+      // Verification refuses tokens over MAX_TOKEN_LENGTH, so a long return URL or deep link would
+      // otherwise mint a link that can never open.
+      if (token.length > MAX_TOKEN_LENGTH) {
+        throw new DomainError('validation_failed', `The link would exceed ${MAX_TOKEN_LENGTH} characters; use a shorter returnUrl`, [
+          { path: 'returnUrl', message: 'too long for a portal link' },
+        ]);
+      }
       const link = await this.links.insert(
         Object.assign(new PortalLinkEntity(), {
           id: payload.jti,

@@ -14,6 +14,17 @@ export class PortalSessionRepository {
     return this.db.repo(PortalSessionEntity).findOneBy({ idHash });
   }
 
+  // A session is only as alive as its customer and merchant: deleting the one or disabling the
+  // other ends every open session, like revoking the links does.
+  async accountActive(session: Pick<PortalSessionEntity, 'merchantId' | 'customerId'>): Promise<boolean> {
+    const rows: unknown[] = await this.db.manager.query(
+      `SELECT 1 FROM customer c JOIN merchant m ON m.id = c.merchant_id
+        WHERE c.id = $1 AND c.merchant_id = $2 AND c.deleted_at IS NULL AND m.status = 'active'`,
+      [session.customerId, session.merchantId],
+    );
+    return rows.length > 0;
+  }
+
   async touch(idHash: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {
     await this.db.repo(PortalSessionEntity).update({ idHash }, { lastSeenAt, idleExpiresAt });
   }

@@ -9,8 +9,10 @@ export function isAllowedReturnUrl(candidate: string, prefixes: readonly string[
   }
   if (url.protocol !== 'https:' || url.username || url.password) return false;
   return prefixes.some((prefix) => {
-    const p = new URL(prefix);
-    if (p.origin !== url.origin) return false;
+    // Prefixes are validated when stored; one that still fails to parse matches nothing rather
+    // than turning a link mint or check into a 500.
+    const p = URL.canParse(prefix) ? new URL(prefix) : null;
+    if (!p || p.origin !== url.origin) return false;
     const base = p.pathname.endsWith('/') ? p.pathname : `${p.pathname}/`;
     return url.pathname === p.pathname || url.pathname.startsWith(base) || p.pathname === '/';
   });

@@ -24,6 +24,9 @@ export async function renderErrorPage(reply: FastifyReply & { cspNonce?: unknown
   void reply
     .status(response.status)
     .headers(response.headers)
+    // Routes may have declared another type before failing (the QR route says image/svg+xml);
+    // the error page is HTML whatever the route.
+    .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('referrer-policy', 'no-referrer');
   await reply.view(template, {

@@ -4,7 +4,8 @@ import { ViewContextInterceptor } from './view-context.interceptor';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/auth.decorators';
 import { DomainError } from '../common/errors';
-import { isSameOriginRequest } from './portal-session.guard';
+import { AppConfig } from '../config/app-config';
+import { isSameOriginRequest, portalOriginOf } from './portal-session.guard';
 import { ExchangeDto } from './portal.dto';
 import { LinkEntryService } from './link-entry.service';
 import { sessionCookie } from './session-cookie';
@@ -15,14 +16,22 @@ import { SESSION_COOKIE } from './portal-session.service';
 @UseInterceptors(ViewContextInterceptor)
 @Controller('p')
 export class LinkEntryController {
-  constructor(private readonly entry: LinkEntryService) {}
+  private readonly portalOrigin: string;
+
+  constructor(
+    private readonly entry: LinkEntryService,
+    config: AppConfig,
+  ) {
+    this.portalOrigin = portalOriginOf(config);
+  }
 
   @Post('exchange')
   @HttpCode(303)
   @Header('referrer-policy', 'no-referrer')
   @Header('cache-control', 'no-store')
   async exchange(@Body() body: ExchangeDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (!isSameOriginRequest(request, false)) throw new DomainError('portal_link_invalid', 'This billing link is invalid or has expired. Ask the merchant for a new link.');
+    // A cross-site exchange would sign the victim into the attacker's portal (login CSRF).
+    if (!isSameOriginRequest(request, this.portalOrigin)) throw new DomainError('portal_link_invalid', 'This billing link is invalid or has expired. Ask the merchant for a new link.');
     const result = await this.entry.exchange(body.token, request.ip, request.cookies?.[SESSION_COOKIE]);
     void reply.header('set-cookie', sessionCookie(result.sid, result.embed)).header('location', result.location);
   }

@@ -2,6 +2,7 @@ import type {} from '@fastify/cookie';
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
+import { AppConfig } from '../config/app-config';
 import { PortalSessionService, SESSION_COOKIE, type PortalContext } from './portal-session.service';
 
 type PortalRequest = FastifyRequest & { portal?: PortalContext };
@@ -12,7 +13,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 // token plus a Fetch Metadata / Origin check.
 @Injectable()
 export class PortalSessionGuard implements CanActivate {
-  constructor(private readonly sessions: PortalSessionService) {}
+  private readonly portalOrigin: string;
+
+  constructor(
+    private readonly sessions: PortalSessionService,
+    config: AppConfig,
+  ) {
+    this.portalOrigin = portalOriginOf(config);
+  }
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const request = ctx.switchToHttp().getRequest<PortalRequest>();
@@ -20,7 +28,8 @@ export class PortalSessionGuard implements CanActivate {
     if (!portal) throw new DomainError('portal_session_required', 'Your billing session has ended. Open a fresh link from the merchant to continue.');
     if (!SAFE_METHODS.has(request.method)) {
       const body = (request.body ?? {}) as Record<string, unknown>;
-      if (!isSameOriginRequest(request, portal.session.embed) || !this.sessions.checkCsrf(portal.session, body._csrf)) {
+      // Embedded sessions post from inside the iframe, which is on the portal origin too.
+      if (!isSameOriginRequest(request, this.portalOrigin) || !this.sessions.checkCsrf(portal.session, body._csrf)) {
         throw new DomainError('csrf_failed', 'This form expired or came from another site. Reload the page and try again.');
       }
     }
@@ -29,13 +38,18 @@ export class PortalSessionGuard implements CanActivate {
   }
 }
 
-export function isSameOriginRequest(request: FastifyRequest, _embed: boolean): boolean {
+// Fetch Metadata first; browsers without it send Origin on POST, which must be the portal's own
+// origin (from PUBLIC_BASE_URL: the Host header is whatever the proxy forwarded); with neither
+// header the CSRF token alone decides.
+export function isSameOriginRequest(request: FastifyRequest, portalOrigin: string): boolean {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined) return site === 'same-origin' || site === 'none';
   const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  const host = request.headers.host;
-  return typeof host === 'string' && (origin === `https://${host}` || origin === `http://${host}`);
+  return origin === undefined || origin === portalOrigin;
+}
+
+export function portalOriginOf(config: AppConfig): string {
+  return new URL(config.env.PUBLIC_BASE_URL).origin;
 }
 
 export const Portal = createParamDecorator((_data: unknown, ctx: ExecutionContext): PortalContext => {

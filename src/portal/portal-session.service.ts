@@ -66,7 +66,7 @@ export class PortalSessionService {
     const session = await this.sessions.findByHash(idHash);
     if (!session) return null;
     const now = this.clock.now();
-    if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt) {
+    if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt || !(await this.sessions.accountActive(session))) {
       await this.sessions.delete(idHash);
       return null;
     }

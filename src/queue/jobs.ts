@@ -17,3 +17,7 @@ export const JOB_DEFAULTS = {
   removeOnComplete: { age: 24 * 3600, count: 1_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
+
+// Every queue an operator may inspect on the queue board.
+export const BOARD_QUEUES = [QueueName.Maintenance, 'ingest', 'claim', 'billing'] as const;
+// (ingest and claim: src/reconciliation/reconciliation.jobs.ts; billing: src/billing/billing.jobs.ts)

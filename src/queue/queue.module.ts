@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { JOB_DEFAULTS, QueueName } from './jobs';
+import { BOARD_QUEUES, JOB_DEFAULTS } from './jobs';
 
 // Producers only: API and worker both enqueue; only the worker module registers processors.
 @Module({
@@ -14,7 +14,8 @@ import { JOB_DEFAULTS, QueueName } from './jobs';
         defaultJobOptions: JOB_DEFAULTS,
       }),
     }),
-    BullModule.registerQueue({ name: QueueName.Maintenance }),
+    // Every queue is registered here once, so any module (and the queue board) can enqueue to it.
+    BullModule.registerQueue(...BOARD_QUEUES.map((name) => ({ name }))),
   ],
   exports: [BullModule],
 })

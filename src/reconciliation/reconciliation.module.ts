@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { ChainClients } from '../chain/chain.clients';
 import { ChainReader } from '../chain/chain.reader';
@@ -10,7 +9,6 @@ import { PaymentRepository } from '../payments/payment.repository';
 import { PaymentService } from '../payments/payment.service';
 import { SubscriptionModule } from '../subscriptions/subscription.module';
 import { ChainMetrics } from './chain.metrics';
-import { CLAIM_QUEUE, INGEST_QUEUE } from './reconciliation.jobs';
 import { ClaimService } from './claim.service';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { ReconciliationService } from './reconciliation.service';
@@ -19,9 +17,9 @@ import { SettlementService } from './settlement.service';
 // Chain reading, matching and settlement, plus the merchant's payments API. The tick processor
 // and its schedulers are wired in the worker only.
 @Module({
-  imports: [MerchantModule, InvoiceModule, SubscriptionModule, BullModule.registerQueue({ name: INGEST_QUEUE }, { name: CLAIM_QUEUE })],
+  imports: [MerchantModule, InvoiceModule, SubscriptionModule],
   controllers: [PaymentController, ClaimController],
   providers: [ChainClients, ChainReader, ChainMetrics, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
-  exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, ClaimService, BullModule],
+  exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, ClaimService],
 })
 export class ReconciliationModule {}

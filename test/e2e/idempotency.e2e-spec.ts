@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { IDEMPOTENCY_TTL_MS } from '../../src/idempotency/idempotency.service';
 import { api, createKey, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
@@ -233,6 +234,49 @@ describe('Idempotency-Key on merchant API POSTs', () => {
       expect((await api(t, m.key).post(CUSTOMERS, { email: 'nope' }, key)).status).toBe(400);
       const rows: unknown[] = await ds.query(`SELECT 1 FROM idempotency_key WHERE merchant_id = $1 AND key = $2`, [m.merchant.id, key]);
       expect(rows).toEqual([]);
+    });
+  });
+
+  describe('storage at rest (R32, A13)', () => {
+    async function storedText(key: string): Promise<string> {
+      const rows: { row: string }[] = await ds.query(`SELECT t::text AS row FROM idempotency_key t WHERE merchant_id = $1 AND key = $2`, [m.merchant.id, key]);
+      expect(rows).toHaveLength(1);
+      return rows[0].row;
+    }
+
+    it('keeps no plaintext customer PII in the stored response, yet replays it', async () => {
+      const key = uniqueKey('pii');
+      const email = uniqueEmail();
+      const body = { email, name: 'Grace Hopper', billingProfile: { taxId: 'GB-TAX-7781', address: { line1: '1 Secret Lane', country: 'GB' } } };
+      const first = await api(t, m.key).post(CUSTOMERS, body, key);
+      expect(first.status).toBe(201);
+      const stored = await storedText(key);
+      for (const secret of [email, 'Grace Hopper', 'GB-TAX-7781', '1 Secret Lane']) expect(stored).not.toContain(secret);
+      const replay = await api(t, m.key).post(CUSTOMERS, body, key);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.body).toEqual(first.body);
+    });
+
+    it('keeps no plaintext link secret from a rotation in the stored response', async () => {
+      const key = uniqueKey('rotate');
+      const first = await api(t, m.key).post('/api/v1/merchant/link-secret/rotate', undefined, key);
+      expect(first.status).toBe(200);
+      const secret = first.body.secret as string;
+      expect(secret.length).toBeGreaterThan(20);
+      await expect(storedText(key)).resolves.not.toContain(secret);
+      const replay = await api(t, m.key).post('/api/v1/merchant/link-secret/rotate', undefined, key);
+      expect(replay.status).toBe(200);
+      expect(replay.body.secret).toBe(secret);
+    });
+
+    it('stores a keyed fingerprint, not a plain SHA-256 of the request', async () => {
+      const key = uniqueKey('fp');
+      const body = { email: uniqueEmail() };
+      await api(t, m.key).post(CUSTOMERS, body, key);
+      const rows: { fingerprint: string }[] = await ds.query(`SELECT fingerprint FROM idempotency_key WHERE merchant_id = $1 AND key = $2`, [m.merchant.id, key]);
+      const plain = createHash('sha256').update(`POST\n${CUSTOMERS}\n${JSON.stringify(body)}`).digest('hex');
+      expect(rows[0].fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(rows[0].fingerprint).not.toBe(plain);
     });
   });
 

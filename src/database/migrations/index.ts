@@ -1,6 +1,8 @@
 import { InitialSchema1763800000000 } from './1763800000000-initial-schema';
 import { PortalAndPayments1763900000000 } from './1763900000000-portal-and-payments';
 import { ChainReconciliation1763950000000 } from './1763950000000-chain-reconciliation';
+import { PaymentClaims1763960000000 } from './1763960000000-payment-claims';
+import { BillingJobs1764000000000 } from './1764000000000-billing-jobs';
 
 // Explicit list: later capabilities append their migrations here.
-export const MIGRATIONS = [InitialSchema1763800000000, PortalAndPayments1763900000000, ChainReconciliation1763950000000];
+export const MIGRATIONS = [InitialSchema1763800000000, PortalAndPayments1763900000000, ChainReconciliation1763950000000, PaymentClaims1763960000000, BillingJobs1764000000000];
