@@ -25,8 +25,8 @@ export interface CreateAppOptions {
 
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    // Fastify trusts exactly this many proxy hops for the client IP (its typings omit the number form).
-    trustProxy: (options.env.TRUST_PROXY_HOPS > 0 ? options.env.TRUST_PROXY_HOPS : false) as boolean,
+    // Trust exactly this many proxy hops for the client IP (Fastify ignores a plain number here).
+    trustProxy: options.env.TRUST_PROXY_HOPS > 0 ? (_address: string, hop: number) => hop < options.env.TRUST_PROXY_HOPS : false,
     bodyLimit: options.env.API_BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 600 },
     genReqId: () => randomUUID(),
@@ -72,12 +72,6 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     if (mediaType !== 'application/json') {
       throw new DomainError('unsupported_media_type', 'The merchant API accepts only application/json request bodies');
     }
-  });
-
-  // Errors raised by Fastify itself (body parsing, limits) get the same JSON shape as ours.
-  fastify.setErrorHandler((err, _request, reply) => {
-    const response = toErrorResponse(err);
-    void reply.status(response.status).headers(response.headers).send(response.body);
   });
 
   const metrics = app.get(MetricsService);

@@ -82,9 +82,12 @@ export class CustomerService {
       const profile = mergeProfile(beforeProfile, input.billingProfile);
       if (input.billingProfile) await this.profiles.put(principal, id, profile);
       const after = { ...customerView(saved), billingProfile: profile };
-      const changed = diff(before, after);
+      const changed = diff(stripProfile(before), stripProfile(after));
       delete changed.before.updatedAt;
       delete changed.after.updatedAt;
+      // Billing-profile values are encrypted at rest; audit rows and events name the changed fields only.
+      const profileFields = changedProfileFields(beforeProfile, profile);
+      if (profileFields.length) changed.after.billingProfileChanged = profileFields;
       await this.changes.record(principal, principal.actor, {
         action: 'customer.update',
         eventType: Object.keys(changed.after).length ? 'customer.updated' : null,
@@ -108,6 +111,18 @@ export class CustomerService {
       throw err;
     }
   }
+}
+
+function stripProfile(view: Record<string, unknown>): Record<string, unknown> {
+  const { billingProfile: _profile, ...rest } = view;
+  return rest;
+}
+
+function changedProfileFields(before: BillingProfileData, after: BillingProfileData): string[] {
+  const fields: string[] = [];
+  for (const key of ['legalName', 'company', 'email', 'taxId'] as const) if (before[key] !== after[key]) fields.push(key);
+  for (const key of Object.keys(after.address) as (keyof BillingProfileData['address'])[]) if (before.address[key] !== after.address[key]) fields.push(`address.${key}`);
+  return fields;
 }
 
 function mergeProfile(current: BillingProfileData, input: BillingProfileInput | undefined): BillingProfileData {

@@ -6,16 +6,17 @@ const hexColor = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a hex colour like #1f4fd
 const httpsUrl = z
   .url({ protocol: /^https$/ })
   .max(2048)
-  .refine((v) => !new URL(v).username && !new URL(v).password, 'must not carry credentials');
+  .refine((v) => URL.canParse(v) && !new URL(v).username && !new URL(v).password, 'must not carry credentials');
 
 // An allowed return-URL prefix: an https origin plus a path prefix, nothing else.
 const returnUrlPrefix = httpsUrl.refine((v) => {
+  if (!URL.canParse(v)) return false;
   const u = new URL(v);
   return !u.search && !u.hash;
 }, 'an https origin and path, without query or fragment');
 
 // An embed origin is exactly an https origin.
-const origin = httpsUrl.refine((v) => new URL(v).origin === v, 'an https origin such as https://app.example.com (no path)');
+const origin = httpsUrl.refine((v) => URL.canParse(v) && new URL(v).origin === v, 'an https origin such as https://app.example.com (no path)');
 
 const address = z
   .string()

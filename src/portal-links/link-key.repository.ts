@@ -10,8 +10,8 @@ export class LinkKeyRepository {
     return this.db.repo(LinkSigningKeyEntity).findOneBy({ kid });
   }
 
-  findCurrent(merchantId: string): Promise<LinkSigningKeyEntity | null> {
-    return this.db.repo(LinkSigningKeyEntity).findOneBy({ merchantId, status: 'current' });
+  findCurrent(merchantId: string, livemode: boolean): Promise<LinkSigningKeyEntity | null> {
+    return this.db.repo(LinkSigningKeyEntity).findOneBy({ merchantId, livemode, status: 'current' });
   }
 
   save(key: LinkSigningKeyEntity): Promise<LinkSigningKeyEntity> {
@@ -24,7 +24,7 @@ export class LinkKeyRepository {
   }
 
   // The demoted key keeps verifying links it signed until they expire (retiredAt + 24 h).
-  async demoteCurrent(merchantId: string, at: Date): Promise<void> {
-    await this.db.repo(LinkSigningKeyEntity).update({ merchantId, status: 'current' }, { status: 'previous', retiredAt: at });
+  async demoteCurrent(merchantId: string, livemode: boolean, at: Date): Promise<void> {
+    await this.db.repo(LinkSigningKeyEntity).update({ merchantId, livemode, status: 'current' }, { status: 'previous', retiredAt: at });
   }
 }

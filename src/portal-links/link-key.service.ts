@@ -16,6 +16,7 @@ import { MAX_LIFETIME_SECONDS } from './portal-link.signer';
 export interface LinkKey {
   kid: string;
   merchantId: string;
+  livemode: boolean;
   secret: Buffer;
   status: LinkSigningKeyEntity['status'];
   retiredAt: Date | null;
@@ -43,13 +44,13 @@ export class LinkKeyService {
     this.cipher = new ColumnCipher(config.env.MASTER_KEY);
   }
 
-  async current(merchantId: string): Promise<LinkKey> {
-    const existing = await this.keys.findCurrent(merchantId);
+  async current(merchantId: string, livemode: boolean): Promise<LinkKey> {
+    const existing = await this.keys.findCurrent(merchantId, livemode);
     if (existing) return this.open(existing);
     return this.db.transaction(async () => {
       await this.keys.lockMerchant(merchantId);
-      const raced = await this.keys.findCurrent(merchantId);
-      return this.open(raced ?? (await this.createKey(merchantId)));
+      const raced = await this.keys.findCurrent(merchantId, livemode);
+      return this.open(raced ?? (await this.createKey(merchantId, livemode)));
     });
   }
 
@@ -81,9 +82,9 @@ export class LinkKeyService {
   // Shown once, so a merchant can mint links offline; rotate to see a new one.
   async reveal(principal: Principal): Promise<{ kid: string; secret: string }> {
     return this.db.transaction(async () => {
-      await this.current(principal.merchantId);
+      await this.current(principal.merchantId, principal.livemode);
       await this.keys.lockMerchant(principal.merchantId);
-      const row = (await this.keys.findCurrent(principal.merchantId))!;
+      const row = (await this.keys.findCurrent(principal.merchantId, principal.livemode))!;
       if (row.revealedAt) {
         throw new DomainError('conflict', 'The link secret was already revealed; rotate it (POST /api/v1/merchant/link-secret/rotate) to get a new one');
       }
@@ -97,8 +98,8 @@ export class LinkKeyService {
   async rotate(principal: Principal): Promise<{ kid: string; secret: string }> {
     return this.db.transaction(async () => {
       await this.keys.lockMerchant(principal.merchantId);
-      await this.keys.demoteCurrent(principal.merchantId, this.clock.now());
-      const row = await this.createKey(principal.merchantId);
+      await this.keys.demoteCurrent(principal.merchantId, principal.livemode, this.clock.now());
+      const row = await this.createKey(principal.merchantId, principal.livemode);
       row.revealedAt = this.clock.now();
       await this.keys.save(row);
       this.cache.clear();
@@ -107,13 +108,14 @@ export class LinkKeyService {
     });
   }
 
-  private async createKey(merchantId: string): Promise<LinkSigningKeyEntity> {
+  private async createKey(merchantId: string, livemode: boolean): Promise<LinkSigningKeyEntity> {
     const kid = `lk_${randomBase62(16)}`;
     const secret = randomBytes(32);
     return this.keys.save(
       Object.assign(new LinkSigningKeyEntity(), {
         kid,
         merchantId,
+        livemode,
         secretEnc: this.cipher.encrypt(secret.toString('base64'), context(merchantId, kid)),
         status: 'current',
         revealedAt: null,
@@ -124,7 +126,7 @@ export class LinkKeyService {
 
   private open(row: LinkSigningKeyEntity): LinkKey {
     const secret = Buffer.from(this.cipher.decrypt(row.secretEnc, context(row.merchantId, row.kid)), 'base64');
-    return { kid: row.kid, merchantId: row.merchantId, secret, status: row.status, retiredAt: row.retiredAt };
+    return { kid: row.kid, merchantId: row.merchantId, livemode: row.livemode, secret, status: row.status, retiredAt: row.retiredAt };
   }
 
   private audit(principal: Principal, action: string, kid: string): Promise<void> {

@@ -4,6 +4,7 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 export class LinkSigningKeyEntity {
   @PrimaryColumn('text') kid!: string;
   @Column('text', { name: 'merchant_id' }) merchantId!: string;
+  @Column('boolean') livemode!: boolean;
   @Column('text', { name: 'secret_enc' }) secretEnc!: string;
   @Column('text') status!: 'current' | 'previous' | 'retired';
   @Column('timestamptz', { name: 'revealed_at', nullable: true }) revealedAt!: Date | null;

@@ -56,7 +56,7 @@ export class PortalLinkService {
           { path: 'returnUrl', message: 'not an allowed prefix' },
         ]);
       }
-      const key = await this.keys.current(principal.merchantId);
+      const key = await this.keys.current(principal.merchantId, principal.livemode);
       const iat = Math.floor(this.clock.now().getTime() / 1000);
       const lifetime = input.expiresIn ?? merchant.defaultLinkTtlSeconds;
       const payload: PortalLinkPayload = {
@@ -137,6 +137,8 @@ export class PortalLinkService {
     if (!merchant || merchant.status !== 'active') throw new PortalLinkInvalid('wrong_merchant');
     const customer = await this.customers.findInMerchant(payload.mid, payload.cid);
     if (!customer || customer.deletedAt || customer.portalTokenEpoch !== payload.epoch) throw new PortalLinkInvalid(customer ? 'revoked' : 'customer');
+    // A test-mode secret opens only test customers, a live one only live customers.
+    if (customer.livemode !== key.livemode) throw new PortalLinkInvalid('wrong_merchant');
     const link = await this.links.find(payload.mid, payload.jti);
     if (link?.revokedAt) throw new PortalLinkInvalid('revoked');
     if (payload.su && link?.spentAt) throw new PortalLinkInvalid('spent');

@@ -7,7 +7,8 @@ import { map, type Observable } from 'rxjs';
 export class ViewContextInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const reply = ctx.switchToHttp().getResponse<FastifyReply & { cspNonce?: { script: string; style: string } }>();
-    void reply.header('cache-control', 'no-store');
+    // Responses differ by the Fetch Metadata and Origin checks on POSTs; caches must not mix them.
+    void reply.header('cache-control', 'no-store').header('vary', 'Sec-Fetch-Site, Origin');
     return next.handle().pipe(map((data) => (data && typeof data === 'object' && !Array.isArray(data) ? { ...data, cspNonce: reply.cspNonce } : data)));
   }
 }

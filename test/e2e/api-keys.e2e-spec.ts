@@ -294,10 +294,7 @@ describe('merchant API keys', () => {
       expect(dump).not.toContain(rotated.body.secret as string);
     });
 
-    // KNOWN BUG (reported): a customer update records the billing-profile diff unmasked in
-    // audit_event (before/after) and outbox_event (changes), so encrypted PII lands in plaintext.
-    // Flip this to it() once the diff masks billing-profile fields (R32, R33).
-    it.failing('never stores billing-profile PII in plaintext anywhere in the database', async () => {
+    it('never stores billing-profile PII in plaintext anywhere in the database', async () => {
       const client = api(t, m.key);
       const created = await client.post(CUSTOMERS, { email: 'pii@example.com', billingProfile: { taxId: 'TAXID-CREATE-991', address: { line1: '7 Create Street' } } });
       expect(created.status).toBe(201);

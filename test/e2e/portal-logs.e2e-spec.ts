@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { RequestMethod } from '@nestjs/common';
 import { mintPortalLinkOffline } from '../../src/portal-links/offline-minter';
 import { createTestApp, type TestApp } from '../app';
 import { createPortalCustomer, createPortalMerchant, csrfFrom, db, exchange, mintLink, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
@@ -11,20 +10,6 @@ import { createPortalCustomer, createPortalMerchant, csrfFrom, db, exchange, min
 
 type Write = typeof process.stdout.write;
 
-// nestjs-pino's default route ('{/*splat}') matches no request under Nest 12's Fastify adapter, so
-// the app currently writes no request log at all. Until src/infra/logger.ts routes it, this suite
-// routes the request logger itself (same serializers and redaction), so the request log is part of
-// what is searched.
-jest.mock('../../src/infra/logger', () => {
-  const actual = jest.requireActual<typeof import('../../src/infra/logger')>('../../src/infra/logger');
-  return {
-    ...actual,
-    loggerOptions: (env: Parameters<typeof actual.loggerOptions>[0]) => {
-      const options = actual.loggerOptions(env);
-      return options.forRoutes ? options : { ...options, forRoutes: [{ path: '*', method: RequestMethod.ALL }] };
-    },
-  };
-});
 
 describe('portal logs (L26)', () => {
   let t: TestApp;

@@ -74,6 +74,7 @@ export async function billedCustomer(t: TestApp, m?: TestMerchant, options: { am
 // clean chain so an earlier file's cursor (another anvil's blocks) cannot leak into it.
 export async function resetChainState(t: TestApp): Promise<void> {
   const ds = t.app.get(Db).dataSource;
+  await ds.query(`DELETE FROM payment_claim WHERE chain_id = 31337`);
   await ds.query(`DELETE FROM payment WHERE chain_id = 31337`);
   await ds.query(`DELETE FROM chain_block WHERE chain_id = 31337`);
   await ds.query(`DELETE FROM chain_cursor WHERE chain_id = 31337`);

@@ -59,5 +59,6 @@ export class ColumnCipher {
 }
 
 function aad(ctx: CipherContext, kid: string): Buffer {
-  return Buffer.from(['billfold.v1', ctx.merchantId, ctx.table, ctx.column, ctx.rowId, kid].join('|'), 'utf8');
+  // JSON framing: no choice of names can make two different contexts produce the same bytes.
+  return Buffer.from(JSON.stringify(['billfold.v1', ctx.merchantId, ctx.table, ctx.column, ctx.rowId, kid]), 'utf8');
 }

@@ -3,6 +3,7 @@ import { PortalAndPayments1763900000000 } from './1763900000000-portal-and-payme
 import { ChainReconciliation1763950000000 } from './1763950000000-chain-reconciliation';
 import { PaymentClaims1763960000000 } from './1763960000000-payment-claims';
 import { BillingJobs1764000000000 } from './1764000000000-billing-jobs';
+import { LinkKeysPerMode1764100000000 } from './1764100000000-link-keys-per-mode';
 
 // Explicit list: later capabilities append their migrations here.
-export const MIGRATIONS = [InitialSchema1763800000000, PortalAndPayments1763900000000, ChainReconciliation1763950000000, PaymentClaims1763960000000, BillingJobs1764000000000];
+export const MIGRATIONS = [InitialSchema1763800000000, PortalAndPayments1763900000000, ChainReconciliation1763950000000, PaymentClaims1763960000000, BillingJobs1764000000000, LinkKeysPerMode1764100000000];
