@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Argument, Command } from 'commander';
 import { loadEnv } from '../config/env';
 import { describeError } from './cli-errors';
+import { registerChainsCommand } from './chains.command';
 import { registerDevnetCommand } from './devnet.command';
 import { parseScopes, START_TARGETS, type StartTarget } from './options';
 
@@ -86,6 +87,7 @@ export function buildProgram(): Command {
     );
 
   registerDevnetCommand(program);
+  registerChainsCommand(program, io, run);
   return program;
 }
 

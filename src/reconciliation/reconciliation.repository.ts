@@ -52,6 +52,10 @@ export class ReconciliationRepository {
     await this.db.repo(ChainCursorEntity).update({ chainId }, { haltedAt: at, haltReason: reason });
   }
 
+  async resume(chainId: number): Promise<void> {
+    await this.db.repo(ChainCursorEntity).update({ chainId }, { haltedAt: null, haltReason: null });
+  }
+
   async insertBlock(chainId: number, header: BlockHeader): Promise<void> {
     await this.db.manager.query(
       `INSERT INTO chain_block (chain_id, number, hash, parent_hash, timestamp, status) VALUES ($1, $2, $3, $4, $5, 'canonical')
@@ -103,17 +107,27 @@ export class ReconciliationRepository {
   }
 
   // Uniqueness is the idempotency: the same (chain, tx, log, block) for a merchant is written once.
-  async insertPayment(payment: PaymentEntity): Promise<boolean> {
-    const result: unknown[] = await this.db.manager
-      .createQueryBuilder()
-      .insert()
-      .into(PaymentEntity)
-      .values(payment as never)
-      .orIgnore()
-      .returning(['id'])
-      .execute()
-      .then((r) => r.raw as unknown[]);
-    return result.length > 0;
+  // A row orphaned earlier whose block is canonical again (a rescan after resume, a reorg back) revives.
+  async insertPayment(payment: PaymentEntity): Promise<{ id: string; outcome: 'inserted' | 'revived' } | null> {
+    const rows: { id: string; inserted: boolean }[] = await this.db.manager.query(
+      `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
+                            from_address, to_address, amount, kind, state, flags, late)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '{}', false)
+       ON CONFLICT (chain_id, tx_hash, log_index, block_hash, merchant_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
+         WHERE payment.state = 'orphaned'
+       RETURNING id, (xmax = 0) AS inserted`,
+      [
+        payment.id, payment.merchantId, payment.livemode, payment.chainId, payment.txHash, payment.logIndex, payment.blockHash,
+        payment.blockNumber.toString(), payment.blockTimestamp, payment.assetId, payment.token, payment.fromAddress, payment.toAddress,
+        payment.amount.toString(), payment.kind, payment.state,
+      ],
+    );
+    if (!rows.length) return null;
+    return { id: rows[0].id, outcome: rows[0].inserted ? 'inserted' : 'revived' };
+  }
+
+  findPayment(id: string): Promise<PaymentEntity> {
+    return this.db.repo(PaymentEntity).findOneByOrFail({ id });
   }
 
   matchCandidates(merchantId: string, chainId: number, token: string, payTo: string, amount: bigint): Promise<MatchableInvoice[]> {

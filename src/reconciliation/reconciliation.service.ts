@@ -194,7 +194,12 @@ export class ReconciliationService {
         late: false,
         suggestedCustomerId: null,
       });
-      if (!(await this.repo.insertPayment(payment))) continue;
+      const written = await this.repo.insertPayment(payment);
+      if (!written) continue;
+      if (written.outcome === 'revived') {
+        await this.revived(await this.repo.findPayment(written.id));
+        continue;
+      }
       const candidates = await this.repo.matchCandidates(owner.merchantId, chain.chainId, t.token, t.to, t.amount);
       const match = matchByAmountTag({ amount: t.amount, blockTimestamp: header.timestamp }, candidates);
       if (match.matchedBy) {
@@ -213,6 +218,29 @@ export class ReconciliationService {
         await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.confirm', eventType: 'payment.confirmed', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
       }
     }
+  }
+
+  private async revived(payment: PaymentEntity): Promise<void> {
+    const tenant = { merchantId: payment.merchantId, livemode: payment.livemode };
+    await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.revive', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: paymentView(payment), before: { state: 'orphaned' }, after: { state: payment.state } });
+    if (payment.invoiceId) await this.settlement.recompute(payment.invoiceId);
+  }
+
+  // Operator action after a halt: rescan from a block the operator knows to be canonical now.
+  async resume(chainId: number, fromBlock: bigint): Promise<BlockHeader> {
+    if (!this.config.chain(chainId)) throw new Error(`chain ${chainId} is not configured`);
+    // The cursor is the last processed block, so it goes one below the first block to rescan.
+    const header = await this.reader.header(chainId, fromBlock > 0n ? fromBlock - 1n : 0n);
+    await this.db.transaction(async () => {
+      const orphaned = await this.repo.orphanAbove(chainId, header.number);
+      await this.afterStateChanges(orphaned);
+      await this.repo.insertBlock(chainId, header);
+      await this.repo.saveCursor(chainId, header, null);
+      await this.repo.resume(chainId);
+    });
+    this.metrics.halted.set({ chain: String(chainId) }, 0);
+    this.logger.warn({ chain: chainId, from: fromBlock.toString() }, 'chain resumed by an operator');
+    return header;
   }
 
   // Walk back to the common ancestor, orphan everything above it and re-settle what it touched.

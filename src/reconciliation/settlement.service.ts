@@ -122,11 +122,16 @@ export class SettlementService {
       const relevant = !invoice.periodEnd || invoice.periodEnd > now;
       return s.status === SubscriptionStatus.Active && relevant ? { type: 'payment_reversed', now, graceDays } : null;
     }
-    const plan = await this.db.manager.getRepository(PlanEntity).findOneBy({ id: s.planId });
+    // The invoice's own plan line decides the next period (after a downgrade it is the new plan).
+    const line = invoice.lineItems.find((l) => l.kind === 'plan');
+    const plan = await this.db.manager.getRepository(PlanEntity).findOneBy({ id: line?.planId ?? s.planId });
     const interval = { unit: plan?.intervalUnit ?? 'month', count: plan?.intervalCount ?? 1 } as const;
     if (s.status === SubscriptionStatus.Incomplete && invoice.billingReason === 'subscription_create') return { type: 'first_invoice_paid', interval, now };
     const renewsNext = invoice.billingReason === 'subscription_cycle' && invoice.periodStart !== null && invoice.periodStart >= s.currentPeriodEnd;
     if (renewsNext && (s.status === SubscriptionStatus.Active || s.status === SubscriptionStatus.PastDue || s.status === SubscriptionStatus.Unpaid) && !s.cancelAtPeriodEnd) {
+      // The renewal may bill another asset (the customer's choice) or price (a downgrade): the subscription follows it.
+      if (line?.priceId) s.priceId = line.priceId;
+      s.assetId = invoice.assetId;
       return { type: 'renewal_paid', interval };
     }
     if (s.status === SubscriptionStatus.PastDue && !renewsNext) return { type: 'payment_restored' };

@@ -21,6 +21,12 @@ describe('chain failures (anvil)', () => {
       expect(ready.status).toBe(200);
       expect(ready.body.status).toBe('degraded');
       expect(ready.body.info?.chains ?? ready.body.details?.chains).toMatchObject({ status: 'degraded' });
+
+      // The operator resumes from a block that is canonical now; scanning carries on.
+      await bed.t.app.get(ReconciliationService).resume(31337, 1n);
+      const resumed = await bed.tick();
+      expect(resumed.skipped).toBeUndefined();
+      expect((await bed.t.http().get('/readyz')).body.status).toBe('ok');
     } finally {
       await bed.close();
     }
