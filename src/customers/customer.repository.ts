@@ -17,10 +17,9 @@ export class CustomerRepository {
     return findOwned(this.db.repo(CustomerEntity), tenant, id, 'customer');
   }
 
-  async getForUpdate(tenant: Tenant, id: string): Promise<CustomerEntity> {
-    const customer = await this.getById(tenant, id);
-    await this.db.manager.query(`SELECT 1 FROM customer WHERE id = $1 FOR UPDATE`, [customer.id]);
-    return this.getById(tenant, id);
+  // Row lock: changes to one row serialise; the caller holds the transaction.
+  getForUpdate(tenant: Tenant, id: string): Promise<CustomerEntity> {
+    return findOwned(this.db.repo(CustomerEntity), tenant, id, 'customer', { lock: true });
   }
 
   list(tenant: Tenant, filter: CustomerFilter): Promise<Page<CustomerEntity>> {

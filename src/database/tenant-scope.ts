@@ -11,8 +11,9 @@ export interface TenantOwned extends ObjectLiteral {
 
 // Looks up by (merchant_id, id): another merchant's object is simply not found. The same
 // merchant's object in the other mode is a 403, as with Stripe's test and live keys.
-export async function findOwned<T extends TenantOwned>(repo: Repository<T>, tenant: Tenant, id: string, resource: string): Promise<T> {
-  const row = await repo.findOne({ where: { merchantId: tenant.merchantId, id } as never });
+// With `lock`, the row is read FOR UPDATE (inside the caller's transaction) so changes to it serialise.
+export async function findOwned<T extends TenantOwned>(repo: Repository<T>, tenant: Tenant, id: string, resource: string, options: { lock?: boolean } = {}): Promise<T> {
+  const row = await repo.findOne({ where: { merchantId: tenant.merchantId, id } as never, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
   if (!row) throw new NotFoundError(resource, id);
   if (row.livemode !== tenant.livemode) {
     throw new DomainError('livemode_mismatch', `${resource} ${id} exists in ${row.livemode ? 'live' : 'test'} mode, but a ${tenant.livemode ? 'live' : 'test'} mode key was used`);

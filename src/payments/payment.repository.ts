@@ -19,10 +19,9 @@ export class PaymentRepository {
     return findOwned(this.db.repo(PaymentEntity), tenant, id, 'payment');
   }
 
-  async getForUpdate(tenant: Tenant, id: string): Promise<PaymentEntity> {
-    const found = await this.getById(tenant, id);
-    await this.db.manager.query(`SELECT 1 FROM payment WHERE id = $1 FOR UPDATE`, [found.id]);
-    return this.getById(tenant, id);
+  // Row lock: changes to one row serialise; the caller holds the transaction.
+  getForUpdate(tenant: Tenant, id: string): Promise<PaymentEntity> {
+    return findOwned(this.db.repo(PaymentEntity), tenant, id, 'payment', { lock: true });
   }
 
   list(tenant: Tenant, filter: PaymentFilter): Promise<Page<PaymentEntity>> {

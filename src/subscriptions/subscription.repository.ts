@@ -18,11 +18,9 @@ export class SubscriptionRepository {
     return findOwned(this.db.repo(SubscriptionEntity), tenant, id, 'subscription');
   }
 
-  // Row lock: transitions on one subscription are serialised; the version column guards the rest.
-  async getForUpdate(tenant: Tenant, id: string): Promise<SubscriptionEntity> {
-    const found = await this.getById(tenant, id);
-    await this.db.manager.query(`SELECT 1 FROM subscription WHERE id = $1 FOR UPDATE`, [found.id]);
-    return this.getById(tenant, id);
+  // Row lock: changes to one row serialise; the caller holds the transaction.
+  getForUpdate(tenant: Tenant, id: string): Promise<SubscriptionEntity> {
+    return findOwned(this.db.repo(SubscriptionEntity), tenant, id, 'subscription', { lock: true });
   }
 
   list(tenant: Tenant, filter: SubscriptionFilter): Promise<Page<SubscriptionEntity>> {
