@@ -6,6 +6,7 @@ import { ErrorFilter } from './common/error.filter';
 import { ZodValidationPipe } from './common/zod-validation.pipe';
 import { CoreModule, type CoreOptions } from './core.module';
 import { HealthController } from './health/health.controller';
+import { StateMetrics } from './infra/state.metrics';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { API_FEATURE_MODULES, FEATURE_MODULES } from './features';
@@ -21,6 +22,7 @@ export class ApiModule {
       controllers: [HealthController],
       providers: [
         IdempotencyService,
+        StateMetrics,
         { provide: APP_PIPE, useClass: ZodValidationPipe },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -48,6 +48,10 @@ export class ReconciliationRepository {
     );
   }
 
+  async saveLatestHead(chainId: number, head: bigint): Promise<void> {
+    await this.db.manager.query(`UPDATE chain_cursor SET latest_head_number = $2 WHERE chain_id = $1`, [chainId, head.toString()]);
+  }
+
   async halt(chainId: number, reason: string, at: Date): Promise<void> {
     await this.db.repo(ChainCursorEntity).update({ chainId }, { haltedAt: at, haltReason: reason });
   }

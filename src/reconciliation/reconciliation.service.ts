@@ -124,6 +124,7 @@ export class ReconciliationService {
       const promoted = [...(await this.repo.promoteFinal(chainId, finalized.number)), ...(await this.repo.promoteConfirmed(chainId, head.number, chain.confirmations))];
       await this.afterStateChanges(promoted);
       await this.repo.saveCursor(chainId, local, finalized);
+      await this.repo.saveLatestHead(chainId, head.number);
       await this.repo.pruneBlocks(chainId, finalized.number - KEEP_BELOW_FINALIZED);
     });
     result.cursor = local.number;

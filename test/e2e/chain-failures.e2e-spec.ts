@@ -27,6 +27,11 @@ describe('chain failures (anvil)', () => {
       const resumed = await bed.tick();
       expect(resumed.skipped).toBeUndefined();
       expect((await bed.t.http().get('/readyz')).body.status).toBe('ok');
+      // The API's /metrics reports the scanner's state from PostgreSQL and the queues from Redis.
+      const metrics = (await bed.t.http().get('/metrics')).text;
+      expect(metrics).toMatch(/billfold_chain_scan\{chain="31337",measure="halted"\} 0/);
+      expect(metrics).toMatch(/billfold_chain_scan\{chain="31337",measure="cursor_block"\} \d+/);
+      expect(metrics).toMatch(/billfold_queue_jobs\{queue="ingest",state="waiting"\} \d+/);
     } finally {
       await bed.close();
     }
