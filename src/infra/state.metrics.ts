@@ -25,12 +25,12 @@ export class StateMetrics implements OnModuleInit {
     const queues = BOARD_QUEUES.map((name) => this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
     new Gauge({
       name: 'billfold_chain_scan',
-      help: 'Per chain: cursor block, latest head seen, lag in blocks and seconds, halted (1/0), unmatched payments',
+      help: 'Per chain: cursor block, latest head seen, lag in blocks and seconds, halted (1/0), unmatched payments, reorgs and failed ticks so far',
       labelNames: ['chain', 'measure'],
       registers,
       async collect() {
-        const rows: { chain_id: number; head_number: string; latest_head_number: string | null; head_timestamp: Date | null; halted_at: Date | null; unmatched: string }[] = await dataSource.query(
-          `SELECT c.chain_id, c.head_number, c.latest_head_number, c.head_timestamp, c.halted_at,
+        const rows: { chain_id: number; head_number: string; latest_head_number: string | null; head_timestamp: Date | null; halted_at: Date | null; unmatched: string; reorgs_total: string; tick_errors_total: string }[] = await dataSource.query(
+          `SELECT c.chain_id, c.head_number, c.latest_head_number, c.head_timestamp, c.halted_at, c.reorgs_total, c.tick_errors_total,
                   (SELECT count(*) FROM payment p WHERE p.chain_id = c.chain_id AND p.invoice_id IS NULL AND p.state <> 'orphaned') AS unmatched
            FROM chain_cursor c`,
         );
@@ -45,6 +45,8 @@ export class StateMetrics implements OnModuleInit {
           this.set({ chain, measure: 'lag_seconds' }, r.head_timestamp ? Math.max(0, (Date.now() - r.head_timestamp.getTime()) / 1000) : 0);
           this.set({ chain, measure: 'halted' }, r.halted_at ? 1 : 0);
           this.set({ chain, measure: 'unmatched_payments' }, Number(r.unmatched));
+          this.set({ chain, measure: 'reorgs_total' }, Number(r.reorgs_total));
+          this.set({ chain, measure: 'tick_errors_total' }, Number(r.tick_errors_total));
         }
       },
     });

@@ -8,7 +8,6 @@ import { PaymentController } from '../payments/payment.controller';
 import { PaymentRepository } from '../payments/payment.repository';
 import { PaymentService } from '../payments/payment.service';
 import { SubscriptionModule } from '../subscriptions/subscription.module';
-import { ChainMetrics } from './chain.metrics';
 import { ClaimService } from './claim.service';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { ReconciliationService } from './reconciliation.service';
@@ -19,7 +18,7 @@ import { SettlementService } from './settlement.service';
 @Module({
   imports: [MerchantModule, InvoiceModule, SubscriptionModule],
   controllers: [PaymentController, ClaimController],
-  providers: [ChainClients, ChainReader, ChainMetrics, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
+  providers: [ChainClients, ChainReader, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
   exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, ClaimService],
 })
 export class ReconciliationModule {}

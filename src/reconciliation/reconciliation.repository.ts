@@ -48,6 +48,14 @@ export class ReconciliationRepository {
     );
   }
 
+  async countReorg(chainId: number): Promise<void> {
+    await this.db.manager.query(`UPDATE chain_cursor SET reorgs_total = reorgs_total + 1 WHERE chain_id = $1`, [chainId]);
+  }
+
+  async countTickError(chainId: number): Promise<void> {
+    await this.db.dataSource.query(`UPDATE chain_cursor SET tick_errors_total = tick_errors_total + 1 WHERE chain_id = $1`, [chainId]);
+  }
+
   async saveLatestHead(chainId: number, head: bigint): Promise<void> {
     await this.db.manager.query(`UPDATE chain_cursor SET latest_head_number = $2 WHERE chain_id = $1`, [chainId, head.toString()]);
   }

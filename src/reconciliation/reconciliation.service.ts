@@ -6,7 +6,6 @@ import { ChangeRecorder } from '../audit/change-recorder.service';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { Db } from '../database/db.service';
-import { ChainMetrics } from './chain.metrics';
 import { PaymentEntity } from '../payments/payment.entity';
 import { paymentView } from '../payments/payment.presenter';
 import { matchByAmountTag } from './payment-matcher';
@@ -43,7 +42,6 @@ export class ReconciliationService {
     private readonly changes: ChangeRecorder,
     private readonly config: AppConfig,
     private readonly clock: Clock,
-    private readonly metrics: ChainMetrics,
   ) {}
 
   async tick(chainId: number): Promise<TickResult> {
@@ -58,7 +56,8 @@ export class ReconciliationService {
       try {
         return await this.run(chain);
       } catch (err) {
-        this.metrics.rpcErrors.inc({ chain: String(chainId) });
+        // Counted in PostgreSQL: workers serve no /metrics; the API reports these (src/infra/state.metrics.ts).
+        await this.repo.countTickError(chainId).catch(() => undefined);
         throw err;
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`ingest:${chainId}`]);
@@ -128,7 +127,6 @@ export class ReconciliationService {
       await this.repo.pruneBlocks(chainId, finalized.number - KEEP_BELOW_FINALIZED);
     });
     result.cursor = local.number;
-    this.metrics.observeTick(chainId, head, local, this.clock.now(), result.reorgs);
     return result;
   }
 
@@ -212,7 +210,6 @@ export class ReconciliationService {
       await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.detect', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
       if (!match.matchedBy) {
         await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.unmatched', eventType: 'payment.unmatched', targetType: 'payment', targetId: payment.id, object: view });
-        this.metrics.unmatched.inc({ chain: String(chain.chainId) });
       }
       if (match.matchedBy) await this.settlement.recompute(match.invoice.id);
       if (state === 'final') {
@@ -239,7 +236,6 @@ export class ReconciliationService {
       await this.repo.saveCursor(chainId, header, null);
       await this.repo.resume(chainId);
     });
-    this.metrics.halted.set({ chain: String(chainId) }, 0);
     this.logger.warn({ chain: chainId, from: fromBlock.toString() }, 'chain resumed by an operator');
     return header;
   }
@@ -253,7 +249,6 @@ export class ReconciliationService {
       if (!stored || n < finalizedNumber) {
         const reason = `reorg below finalized block ${finalizedNumber} (diverged at or below ${n})`;
         await this.db.transaction(() => this.repo.halt(chainId, reason, this.clock.now()));
-        this.metrics.halted.set({ chain: String(chainId) }, 1);
         this.logger.error({ chain: chainId, block: n.toString() }, `chain halted: ${reason}`);
         throw new FatalReorgError(reason);
       }
@@ -265,7 +260,7 @@ export class ReconciliationService {
           await this.afterStateChanges(orphaned);
           await this.repo.saveCursor(chainId, ancestor, null);
         });
-        this.metrics.reorgs.inc({ chain: String(chainId) });
+        await this.repo.countReorg(chainId);
         this.logger.warn({ chain: chainId, ancestor: ancestor.number.toString(), depth: (from - ancestor.number).toString() }, 'reorg handled');
         return ancestor;
       }

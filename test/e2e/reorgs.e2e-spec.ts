@@ -32,6 +32,8 @@ describe('reorgs and catch-up (anvil)', () => {
     await bed.tick();
     expect((await payments(inv.id)).map((p: { state: string }) => p.state)).toEqual(['orphaned']);
     expect((await invoice(client, inv.id)).status).toBe('open');
+    const metrics = (await bed.t.http().get('/metrics')).text;
+    expect(metrics).toMatch(/billfold_chain_scan\{chain="31337",measure="reorgs_total"\} [1-9]/);
   });
 
   it('reverses a confirmed payment: invoice reopened, subscription past_due with grace, payment.reversed sent', async () => {
