@@ -12,8 +12,12 @@ import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 
 // The portal's reads, every one scoped by (merchant, mode, customer) from the session: an id in
 // the URL that belongs to anyone else is simply not found.
+const HEAD_CACHE_MS = 1_000;
+
 @Injectable()
 export class PortalRepository {
+  private headCache: { until: number; heads: Map<number, bigint> } | null = null;
+
   constructor(private readonly db: Db) {}
 
   subscriptions(tenant: Tenant, customerId: string, options: { includeEnded: boolean }): Promise<SubscriptionEntity[]> {
@@ -32,6 +36,40 @@ export class PortalRepository {
     const row = await this.db.repo(SubscriptionEntity).findOneBy({ merchantId: tenant.merchantId, livemode: tenant.livemode, customerId, id });
     if (!row) throw new NotFoundError('subscription', id);
     return row;
+  }
+
+  // Subscriptions that have not ended, each with its plan and price, in one query.
+  async subscriptionsWithPlans(tenant: Tenant, customerId: string): Promise<{ subscription: SubscriptionEntity; plan: PlanEntity | null; price: PriceEntity | null }[]> {
+    const rows = await this.db
+      .repo(SubscriptionEntity)
+      .createQueryBuilder('s')
+      .leftJoinAndMapOne('s.plan', PlanEntity, 'plan', 'plan.id = s.plan_id AND plan.merchant_id = s.merchant_id')
+      .leftJoinAndMapOne('s.price', PriceEntity, 'price', 'price.id = s.price_id AND price.merchant_id = s.merchant_id')
+      .where('s.merchant_id = :merchantId AND s.livemode = :livemode AND s.customer_id = :customerId', { merchantId: tenant.merchantId, livemode: tenant.livemode, customerId })
+      .andWhere(`s.status NOT IN ('canceled', 'incomplete_expired')`)
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
+      .getMany();
+    return rows.map((row) => {
+      const joined = row as SubscriptionEntity & { plan?: PlanEntity; price?: PriceEntity };
+      return { subscription: row, plan: joined.plan ?? null, price: joined.price ?? null };
+    });
+  }
+
+  recentInvoices(tenant: Tenant, customerId: string, options: { openOnly: boolean; limit: number }): Promise<InvoiceEntity[]> {
+    return this.db.repo(InvoiceEntity).find({
+      where: { merchantId: tenant.merchantId, livemode: tenant.livemode, customerId, status: options.openOnly ? In(['open', 'partially_paid']) : Not('void') },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: options.limit,
+    });
+  }
+
+  recentPayments(tenant: Tenant, customerId: string, limit: number): Promise<PaymentEntity[]> {
+    return this.db.repo(PaymentEntity).find({
+      where: { merchantId: tenant.merchantId, livemode: tenant.livemode, customerId },
+      order: { blockTimestamp: 'DESC', id: 'DESC' },
+      take: limit,
+    });
   }
 
   async plans(tenant: Tenant, ids: string[]): Promise<Map<string, PlanEntity>> {
@@ -76,9 +114,15 @@ export class PortalRepository {
     });
   }
 
+  // Chain heads move every block; a second of staleness costs nothing and saves a query per page.
   async heads(chainIds: number[]): Promise<Map<number, bigint>> {
-    if (!chainIds.length) return new Map();
-    const cursors = await this.db.repo(ChainCursorEntity).findBy({ chainId: In([...new Set(chainIds)]) });
-    return new Map(cursors.map((c) => [c.chainId, BigInt(c.headNumber)]));
+    const wanted = [...new Set(chainIds)];
+    if (!wanted.length) return new Map();
+    const now = Date.now();
+    if (!this.headCache || this.headCache.until <= now || wanted.some((id) => !this.headCache!.heads.has(id))) {
+      const cursors = await this.db.repo(ChainCursorEntity).find();
+      this.headCache = { until: now + HEAD_CACHE_MS, heads: new Map(cursors.map((c) => [c.chainId, BigInt(c.headNumber)])) };
+    }
+    return this.headCache.heads;
   }
 }

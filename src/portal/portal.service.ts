@@ -26,24 +26,21 @@ export class PortalService {
     private readonly clock: Clock,
   ) {}
 
+  // One round of parallel reads (plans and prices joined to the subscriptions; chain heads cached).
   async overview(ctx: PortalContext) {
     const { tenant, customerId } = ctx;
-    const [layout, subscriptions, [openInvoices], [payments]] = await Promise.all([
+    const [layout, subscriptions, openInvoices, payments, profile] = await Promise.all([
       this.layout(ctx, 'overview', 'Billing overview'),
-      this.portal.subscriptions(tenant, customerId, { includeEnded: false }),
-      this.portal.invoices(tenant, customerId, { openOnly: true, limit: 10, offset: 0 }),
-      this.portal.payments(tenant, customerId, { limit: 5, offset: 0 }),
-    ]);
-    const [plans, prices, heads, profile] = await Promise.all([
-      this.portal.plans(tenant, subscriptions.map((s) => s.planId)),
-      this.portal.prices(tenant, subscriptions.map((s) => s.priceId)),
-      this.portal.heads(payments.map((p) => p.chainId)),
+      this.portal.subscriptionsWithPlans(tenant, customerId),
+      this.portal.recentInvoices(tenant, customerId, { openOnly: true, limit: 10 }),
+      this.portal.recentPayments(tenant, customerId, 5),
       this.profiles.get(tenant, customerId),
     ]);
+    const heads = await this.portal.heads(payments.map((p) => p.chainId));
     const p = this.presenter();
     return {
       ...layout,
-      subscriptions: subscriptions.map((s) => p.subscription(s, plans.get(s.planId), prices.get(s.priceId))),
+      subscriptions: subscriptions.map(({ subscription, plan, price }) => p.subscription(subscription, plan ?? undefined, price ?? undefined)),
       openInvoices: openInvoices.map((i) => p.invoiceSummary(i)),
       payments: payments.map((pay) => p.payment(pay, heads)),
       profile: p.profile(layout.customerEntity, profile),
