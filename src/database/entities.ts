@@ -12,6 +12,7 @@ import { ApiKeyEntity } from '../merchants/api-key.entity';
 import { MerchantEntity } from '../merchants/merchant.entity';
 import { OutboxEventEntity } from '../outbox/outbox-event.entity';
 import { PaymentClaimEntity } from '../payments/payment-claim.entity';
+import { PayerWalletEntity } from '../wallets/payer-wallet.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { PortalSessionEntity } from '../portal-links/portal-session.entity';
 import { LinkSigningKeyEntity } from '../portal-links/link-signing-key.entity';
@@ -38,4 +39,5 @@ export const ENTITIES = [
   ChainBlockEntity,
   PaymentEntity,
   PaymentClaimEntity,
+  PayerWalletEntity,
 ];

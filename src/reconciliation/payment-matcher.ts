@@ -46,3 +46,19 @@ export function invoiceStatusFor(t: InvoiceTotals): InvoiceStatus {
   if (t.received > 0n && t.received < t.amountDue) return expired ? 'expired' : 'partially_paid';
   return expired ? 'expired' : 'open';
 }
+
+export interface BindingWallet {
+  customerId: string;
+  livemode: boolean;
+  verifiedBlock: bigint;
+}
+
+export type BindingDecision = { bind: true; customerId: string } | { bind: false; suggestedCustomerId: string | null };
+
+// Rule 2, payer-wallet binding: a transfer from a wallet the customer proved, in a block at or
+// after the proof, pays that customer's oldest open invoice; an earlier one only suggests the customer.
+export function decideBinding(wallet: BindingWallet | null, transfer: { blockNumber: bigint; livemode: boolean }): BindingDecision {
+  if (!wallet || wallet.livemode !== transfer.livemode) return { bind: false, suggestedCustomerId: null };
+  if (transfer.blockNumber < wallet.verifiedBlock) return { bind: false, suggestedCustomerId: wallet.customerId };
+  return { bind: true, customerId: wallet.customerId };
+}

@@ -6,6 +6,7 @@ import type { BlockHeader } from '../chain/chain.reader';
 import { Db } from '../database/db.service';
 import { InvoiceEntity } from '../invoices/invoice.entity';
 import { PaymentEntity, type PaymentState } from '../payments/payment.entity';
+import { PayerWalletEntity } from '../wallets/payer-wallet.entity';
 import type { MatchableInvoice } from './payment-matcher';
 
 export interface ReceivingAddress {
@@ -148,7 +149,26 @@ export class ReconciliationRepository {
     });
   }
 
-  async setMatch(paymentId: string, invoice: MatchableInvoice, late: boolean): Promise<void> {
-    await this.db.repo(PaymentEntity).update({ id: paymentId }, { invoiceId: invoice.id, customerId: invoice.customerId, matchedBy: 'amount', late });
+  async setMatch(paymentId: string, match: { invoiceId: string | null; customerId: string | null; matchedBy: PaymentEntity['matchedBy']; late: boolean; flags: string[]; suggestedCustomerId: string | null }): Promise<void> {
+    await this.db.repo(PaymentEntity).update(
+      { id: paymentId },
+      { invoiceId: match.invoiceId, customerId: match.customerId, matchedBy: match.matchedBy, late: match.late, flags: match.flags, suggestedCustomerId: match.suggestedCustomerId },
+    );
+  }
+
+  activeWallet(merchantId: string, address: string): Promise<PayerWalletEntity | null> {
+    return this.db
+      .repo(PayerWalletEntity)
+      .createQueryBuilder('w')
+      .where('w.merchant_id = :merchantId AND lower(w.address) = lower(:address) AND w.unlinked_at IS NULL', { merchantId, address })
+      .getOne();
+  }
+
+  // Rule 2 pays the customer's oldest invoice still open on the same chain, asset and address.
+  oldestOpenInvoice(merchantId: string, customerId: string, chainId: number, token: string, payTo: string): Promise<InvoiceEntity | null> {
+    return this.db.repo(InvoiceEntity).findOne({
+      where: { merchantId, customerId, chainId, token, payTo, status: In(['open', 'partially_paid']) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
   }
 }

@@ -8,7 +8,7 @@ import { newId } from '../common/ids';
 import { Db } from '../database/db.service';
 import { PaymentEntity } from '../payments/payment.entity';
 import { paymentView } from '../payments/payment.presenter';
-import { matchByAmountTag } from './payment-matcher';
+import { decideBinding, matchByAmountTag } from './payment-matcher';
 import { ReconciliationRepository, type ReceivingAddress, type StateChange } from './reconciliation.repository';
 import { SettlementService, SYSTEM_ACTOR } from './settlement.service';
 
@@ -169,7 +169,7 @@ export class ReconciliationService {
 
   private async ingestTransfer(chain: ChainConfig, t: ChainTransfer, header: BlockHeader, addresses: ReceivingAddress[], state: 'seen' | 'final'): Promise<void> {
     for (const owner of addresses.filter((a) => a.address.toLowerCase() === t.to.toLowerCase())) {
-      const payment = Object.assign(new PaymentEntity(), {
+      const payment: PaymentEntity = Object.assign(new PaymentEntity(), {
         id: newId('pay'),
         merchantId: owner.merchantId,
         livemode: !chain.testnet,
@@ -200,18 +200,32 @@ export class ReconciliationService {
         continue;
       }
       const candidates = await this.repo.matchCandidates(owner.merchantId, chain.chainId, t.token, t.to, t.amount);
-      const match = matchByAmountTag({ amount: t.amount, blockTimestamp: header.timestamp }, candidates);
-      if (match.matchedBy) {
-        await this.repo.setMatch(payment.id, match.invoice, match.late);
-        Object.assign(payment, { invoiceId: match.invoice.id, customerId: match.invoice.customerId, matchedBy: 'amount', late: match.late });
+      const byTag = matchByAmountTag({ amount: t.amount, blockTimestamp: header.timestamp }, candidates);
+      const wallet = await this.repo.activeWallet(owner.merchantId, t.from);
+      let invoiceId: string | null = null;
+      if (byTag.matchedBy) {
+        // The tag wins; a sender bound to another customer is a signal for the merchant to review.
+        const flags = wallet && wallet.customerId !== byTag.invoice.customerId ? ['binding_conflict'] : [];
+        Object.assign(payment, { invoiceId: byTag.invoice.id, customerId: byTag.invoice.customerId, matchedBy: 'amount', late: byTag.late, flags });
+        invoiceId = byTag.invoice.id;
+      } else {
+        const binding = decideBinding(wallet, { blockNumber: t.blockNumber, livemode: payment.livemode });
+        const invoice = binding.bind ? await this.repo.oldestOpenInvoice(owner.merchantId, binding.customerId, chain.chainId, t.token, t.to) : null;
+        if (invoice) {
+          Object.assign(payment, { invoiceId: invoice.id, customerId: invoice.customerId, matchedBy: 'binding', late: false });
+          invoiceId = invoice.id;
+        } else {
+          payment.suggestedCustomerId = binding.bind ? binding.customerId : binding.suggestedCustomerId;
+        }
       }
+      await this.repo.setMatch(payment.id, payment);
       const tenant = { merchantId: owner.merchantId, livemode: payment.livemode };
       const view = paymentView(payment);
       await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.detect', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
-      if (!match.matchedBy) {
+      if (!invoiceId) {
         await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.unmatched', eventType: 'payment.unmatched', targetType: 'payment', targetId: payment.id, object: view });
       }
-      if (match.matchedBy) await this.settlement.recompute(match.invoice.id);
+      if (invoiceId) await this.settlement.recompute(invoiceId);
       if (state === 'final') {
         await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.confirm', eventType: 'payment.confirmed', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
       }
