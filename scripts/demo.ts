@@ -143,6 +143,8 @@ export function applyDefaults(): void {
   env.PUBLIC_BASE_URL ??= `http://localhost:${env.PORT}`;
   // Request logs would bury the summary; `LOG_LEVEL=info npm run demo` shows them.
   env.LOG_LEVEL ??= 'warn';
+  // Lets a webhook endpoint on this machine (http://127.0.0.1:...) receive the demo's events.
+  env.WEBHOOK_ALLOW_LOOPBACK ??= 'true';
   env.MASTER_KEY ??= demoMasterKey();
 }
 

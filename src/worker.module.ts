@@ -7,6 +7,8 @@ import { ClaimProcessor } from './reconciliation/claim.processor';
 import { ReconciliationProcessor } from './reconciliation/reconciliation.processor';
 import { ReconciliationSchedules } from './reconciliation/reconciliation.schedules';
 import { SchedulesService } from './queue/schedules.service';
+import { WebhookProcessor } from './webhooks/webhook.processor';
+import { WebhookSchedules } from './webhooks/webhook.schedules';
 
 // The worker entry point: the same feature modules, no HTTP, plus the job processors.
 @Module({})
@@ -15,7 +17,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [CoreModule.forRoot(options), ...FEATURE_MODULES, BillingModule],
-      providers: [MaintenanceProcessor, SchedulesService, ReconciliationProcessor, ReconciliationSchedules, ClaimProcessor],
+      providers: [MaintenanceProcessor, SchedulesService, ReconciliationProcessor, ReconciliationSchedules, ClaimProcessor, WebhookProcessor, WebhookSchedules],
     };
   }
 }

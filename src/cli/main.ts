@@ -34,12 +34,13 @@ export function buildProgram(): Command {
   const merchants = program.command('merchants').description('manage merchants');
   merchants
     .command('create')
-    .description('create a merchant and its first API key (the secret is printed once)')
+    .description('create a merchant and its first API key (the secret is printed once), optionally its dashboard owner')
     .requiredOption('--name <name>', 'display name')
     .option('--slug <slug>', 'URL slug (default: derived from the name)')
     .option('--live', 'make the first key a live-mode key (sk_live_) instead of test mode (sk_test_)')
-    .option('--json', 'print {"merchant": {...}, "apiKey": {...}} on stdout and nothing else')
-    .action((options: { name: string; slug?: string; live?: boolean; json?: boolean }) =>
+    .option('--owner-email <email>', 'also create the first dashboard user (role owner) and print a one-time password')
+    .option('--json', 'print {"merchant": {...}, "apiKey": {...}} (and "owner" with --owner-email) on stdout and nothing else')
+    .action((options: { name: string; slug?: string; live?: boolean; ownerEmail?: string; json?: boolean }) =>
       run(async () => {
         const env = loadEnv();
         const { createMerchantCommand } = await import('./merchant.commands');

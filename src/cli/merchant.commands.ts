@@ -1,4 +1,9 @@
+import { ChangeRecorder } from '../audit/change-recorder.service';
 import type { Env } from '../config/env';
+import { DashboardUserRepository } from '../dashboard/dashboard-user.repository';
+import { DashboardUserService, type CreatedDashboardUser } from '../dashboard/dashboard-user.service';
+import { Db } from '../database/db.service';
+import { MerchantRepository } from '../merchants/merchant.repository';
 import { MerchantService, type CreatedMerchant } from '../merchants/merchant.service';
 import type { Scope } from '../merchants/scopes';
 import { withCliContext } from './cli-context';
@@ -7,19 +12,32 @@ export interface Output {
   out: (line: string) => void;
 }
 
+export type CreatedOwner = CreatedDashboardUser & { signInUrl: string };
+
 export async function createMerchantCommand(
   env: Env,
-  options: { name: string; slug?: string; live?: boolean; json?: boolean },
+  options: { name: string; slug?: string; live?: boolean; ownerEmail?: string; json?: boolean },
   io: Output,
-): Promise<CreatedMerchant> {
-  const created = await withCliContext(env, (ctx) =>
-    ctx.get(MerchantService).create({ name: options.name, slug: options.slug, livemode: options.live ?? false }),
-  );
+): Promise<CreatedMerchant & { owner?: CreatedOwner }> {
+  const created = await withCliContext(env, (ctx) => {
+    const db = ctx.get(Db);
+    // One transaction: a refused owner email leaves no merchant behind.
+    return db.transaction(async () => {
+      const merchant = await ctx.get(MerchantService).create({ name: options.name, slug: options.slug, livemode: options.live ?? false });
+      if (!options.ownerEmail) return merchant;
+      // The CLI context carries no HTTP modules; the user service needs only the database and the audit trail.
+      const users = new DashboardUserService(db, new DashboardUserRepository(db), ctx.get(MerchantRepository), ctx.get(ChangeRecorder));
+      const owner = await users.create(merchant.merchant.id, { email: options.ownerEmail, role: 'owner' }, { type: 'cli', id: 'cli', initiator: 'system' });
+      return { ...merchant, owner: { ...owner, signInUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/dashboard/sign-in` } };
+    });
+  });
+  const owner = 'owner' in created ? created.owner : undefined;
   if (options.json) {
-    io.out(JSON.stringify({ merchant: created.merchant, apiKey: created.apiKey }));
+    io.out(JSON.stringify({ merchant: created.merchant, apiKey: created.apiKey, ...(owner ? { owner } : {}) }));
   } else {
     io.out(`Created merchant ${created.merchant.name} (${created.merchant.id}, slug ${created.merchant.slug})`);
     printKey(created.apiKey, io);
+    if (owner) printOwner(owner, io);
   }
   return created;
 }
@@ -48,4 +66,13 @@ function printKey(key: CreatedMerchant['apiKey'], io: Output): void {
   io.out(`  ${key.secret}`);
   io.out('');
   io.out('This secret is shown once and is not stored: keep it somewhere safe now.');
+}
+
+function printOwner(owner: CreatedOwner, io: Output): void {
+  io.out('');
+  io.out(`Dashboard owner ${owner.email} (${owner.id}): sign in at ${owner.signInUrl} with this one-time password:`);
+  io.out('');
+  io.out(`  ${owner.oneTimePassword}`);
+  io.out('');
+  io.out('It is shown once and is not stored; the owner chooses a new password at the first sign-in.');
 }

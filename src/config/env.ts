@@ -36,10 +36,25 @@ const envSchema = z
     SWAGGER_ENABLED: bool.default(true),
     // Password (user "admin") for the queue board at /admin/queues; the board is off without it.
     ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN needs at least 16 characters').optional(),
+    // Webhook egress: loopback and private destinations (and plain http to loopback) for development and tests only.
+    WEBHOOK_ALLOW_LOOPBACK: bool.default(false),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(15_000),
+    // Ports a public webhook endpoint may use, comma-separated.
+    WEBHOOK_ALLOWED_PORTS: z
+      .string()
+      .regex(/^\s*\d{1,5}\s*(,\s*\d{1,5}\s*)*$/, 'comma-separated port numbers')
+      .transform((v) => v.split(',').map((p) => Number(p.trim())))
+      .refine((ports) => ports.every((p) => p >= 1 && p <= 65535), 'ports are 1-65535')
+      .default([443]),
+    // How long webhook deliveries and their attempt logs are kept.
+    WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL.startsWith('https://')) {
       ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be https in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_LOOPBACK) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'must be false in production (it lets webhooks reach internal addresses)' });
     }
   });
 

@@ -18,6 +18,12 @@ import { PortalSessionEntity } from '../portal-links/portal-session.entity';
 import { LinkSigningKeyEntity } from '../portal-links/link-signing-key.entity';
 import { PortalLinkEntity } from '../portal-links/portal-link.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { DashboardSessionEntity } from '../dashboard/dashboard-session.entity';
+import { DashboardUserEntity } from '../dashboard/dashboard-user.entity';
+import { WebhookAttemptEntity } from '../webhooks/webhook-attempt.entity';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
+import { WebhookSigningKeyEntity } from '../webhooks/webhook-signing-key.entity';
 
 export const ENTITIES = [
   MerchantEntity,
@@ -40,4 +46,10 @@ export const ENTITIES = [
   PaymentEntity,
   PaymentClaimEntity,
   PayerWalletEntity,
+  DashboardUserEntity,
+  DashboardSessionEntity,
+  WebhookEndpointEntity,
+  WebhookSigningKeyEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];

@@ -2,9 +2,9 @@ import type {} from '@fastify/view';
 import type { FastifyReply } from 'fastify';
 import type { ErrorResponse } from '../common/error-response';
 
-// Portal routes answer errors with a page, not JSON. The link page is the uniform failure page.
+// Portal and dashboard routes answer errors with a page, not JSON. The link page is the uniform failure page.
 export function isPortalPath(url: string): boolean {
-  return url === '/portal' || url.startsWith('/portal/') || url.startsWith('/portal?') || url.startsWith('/p/');
+  return url === '/portal' || url.startsWith('/portal/') || url.startsWith('/portal?') || url.startsWith('/p/') || url === '/dashboard' || url.startsWith('/dashboard/') || url.startsWith('/dashboard?');
 }
 
 const HEADINGS: Record<number, string> = {

@@ -10,6 +10,8 @@ const PARTIALS = {
   'empty-state': 'partials/empty-state.hbs',
   pagination: 'partials/pagination.hbs',
   'payments-table': 'partials/payments-table.hbs',
+  'dashboard-layout': 'layouts/dashboard.hbs',
+  'dashboard-field-error': 'partials/dashboard-field-error.hbs',
 };
 
 // CSP for server-rendered pages; helmet adds a fresh nonce to script-src and style-src per response.

@@ -19,5 +19,5 @@ export const JOB_DEFAULTS = {
 } as const;
 
 // Every queue an operator may inspect on the queue board.
-export const BOARD_QUEUES = [QueueName.Maintenance, 'ingest', 'claim', 'billing'] as const;
-// (ingest and claim: src/reconciliation/reconciliation.jobs.ts; billing: src/billing/billing.jobs.ts)
+export const BOARD_QUEUES = [QueueName.Maintenance, 'ingest', 'claim', 'billing', 'webhooks'] as const;
+// (ingest and claim: src/reconciliation/reconciliation.jobs.ts; billing: src/billing/billing.jobs.ts; webhooks: src/webhooks/webhook.jobs.ts)

@@ -11,7 +11,7 @@ import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } f
 // Adding a merchant API route means adding one row to one of the tables below; the coverage
 // test at the end fails until every route that declares a scope has a row.
 
-type Kind = 'customer' | 'plan' | 'subscription' | 'invoice' | 'portalLink' | 'payment';
+type Kind = 'customer' | 'plan' | 'subscription' | 'invoice' | 'portalLink' | 'payment' | 'webhookEndpoint' | 'event';
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Seed {
@@ -66,6 +66,14 @@ const FOREIGN_ID_ROUTES: ForeignIdRow[] = [
   { route: 'GET /api/v1/payments/:id', id: 'payment' },
   { route: 'POST /api/v1/payments/:id/assign', id: 'payment', body: (b) => ({ invoiceId: b.ids.invoice }) },
   { route: 'POST /api/v1/customers/:id/portal-links/revoke', id: 'customer' },
+  { route: 'GET /api/v1/webhook-endpoints/:id', id: 'webhookEndpoint' },
+  { route: 'PATCH /api/v1/webhook-endpoints/:id', id: 'webhookEndpoint', body: () => ({ description: 'Written by B', enabled: false }) },
+  { route: 'DELETE /api/v1/webhook-endpoints/:id', id: 'webhookEndpoint' },
+  { route: 'POST /api/v1/webhook-endpoints/:id/rotate-secret', id: 'webhookEndpoint' },
+  { route: 'POST /api/v1/webhook-endpoints/:id/test', id: 'webhookEndpoint' },
+  { route: 'GET /api/v1/webhook-endpoints/:id/deliveries', id: 'webhookEndpoint' },
+  { route: 'GET /api/v1/events/:id', id: 'event' },
+  { route: 'POST /api/v1/events/:id/redeliver', id: 'event' },
 ];
 
 const FOREIGN_REFERENCE_ROUTES: ForeignReferenceRow[] = [
@@ -74,6 +82,7 @@ const FOREIGN_REFERENCE_ROUTES: ForeignReferenceRow[] = [
   { route: 'POST /api/v1/subscriptions', what: "B's customer with A's plan", body: (a, b) => ({ customerId: b.ids.customer, planId: a.ids.plan }) },
   { route: 'POST /api/v1/portal-links', what: "A's customer (A5)", body: (a) => ({ customerId: a.ids.customer }) },
   { route: 'POST /api/v1/payments/:id/assign', what: "A's invoice for B's payment", own: 'payment', body: (a) => ({ invoiceId: a.ids.invoice }) },
+  { route: 'POST /api/v1/events/:id/redeliver', what: "A's webhook endpoint for B's event", own: 'event', body: (a) => ({ endpointId: a.ids.webhookEndpoint }) },
 ];
 
 const LIST_ROUTES: ListRow[] = [
@@ -83,6 +92,8 @@ const LIST_ROUTES: ListRow[] = [
   { route: 'GET /api/v1/invoices', own: 'invoice', queries: ['?limit=100', '?customerId=:customer', '?subscriptionId=:subscription'] },
   { route: 'GET /api/v1/payments', own: 'payment', queries: ['?limit=100', '?customerId=:customer', '?invoiceId=:invoice'] },
   { route: 'GET /api/v1/assets', queries: [''] },
+  { route: 'GET /api/v1/webhook-endpoints', own: 'webhookEndpoint', queries: ['?limit=100'] },
+  { route: 'GET /api/v1/events', own: 'event', queries: ['?limit=100', '?type=customer.created'] },
 ];
 
 const SELF_ROUTES: SelfRow[] = [
@@ -92,6 +103,9 @@ const SELF_ROUTES: SelfRow[] = [
   { route: 'POST /api/v1/merchant/link-secret/rotate' },
   { route: 'POST /api/v1/customers', body: () => ({ email: 'b-self@example.com' }) },
   { route: 'POST /api/v1/plans', body: () => ({ name: 'B self plan', interval: { unit: 'month', count: 1 }, prices: [{ assetId: ASSET, amount: '5' }] }) },
+  { route: 'GET /api/v1/merchant/webhook-public-key' },
+  // A public address literal: registration vets it without DNS.
+  { route: 'POST /api/v1/webhook-endpoints', body: () => ({ url: 'https://93.184.216.34/b-self-hook' }) },
 ];
 
 const ASSET = 'asset_31337_native';
@@ -141,6 +155,8 @@ describe('tenant isolation', () => {
     );
     const subscription = expectCreated(await client.post('/api/v1/subscriptions', { customerId: customer.id, planId: plan.id }), 'subscription');
     const link = expectCreated(await client.post('/api/v1/portal-links', { customerId: customer.id }), 'portal link');
+    const webhookEndpoint = expectCreated(await client.post('/api/v1/webhook-endpoints', { url: `https://93.184.216.34/${label}-hook` }), 'webhook endpoint');
+    const [event] = await t.app.get(DataSource).query(`SELECT id FROM outbox_event WHERE merchant_id = $1 AND type = 'customer.created'`, [m.merchant.id]);
     // Payments come from the chain, not the API: an unmatched transfer is written directly.
     const payment = newId('pay');
     await t.app.get(DataSource).query(
@@ -160,6 +176,8 @@ describe('tenant isolation', () => {
         invoice: (subscription.latestInvoice as { id: string }).id,
         portalLink: link.id as string,
         payment,
+        webhookEndpoint: webhookEndpoint.id as string,
+        event: event.id as string,
       },
     };
   }
@@ -176,6 +194,12 @@ describe('tenant isolation', () => {
     const links: unknown[] = await ds.query(`SELECT id, revoked_at, expires_at FROM portal_link WHERE merchant_id = $1 ORDER BY id`, [a.merchantId]);
     // The link secret is revealed once over the API, so its rows are compared instead.
     const linkKeys: unknown[] = await ds.query(`SELECT kid, secret_enc, status, revealed_at, retired_at FROM link_signing_key WHERE merchant_id = $1 ORDER BY kid`, [a.merchantId]);
+    // Webhook secrets are shown once too; deliveries are what a foreign test or redelivery would add.
+    const webhooks: unknown[] = await ds.query(
+      `SELECT e.id, e.url, e.status, e.description, e.secret_enc, e.previous_secret_enc, e.deleted_at, (SELECT count(*) FROM webhook_delivery d WHERE d.merchant_id = e.merchant_id) AS deliveries
+         FROM webhook_endpoint e WHERE e.merchant_id = $1 ORDER BY e.id`,
+      [a.merchantId],
+    );
     return {
       customer: await read(`/api/v1/customers/${a.ids.customer}`),
       plan: await read(`/api/v1/plans/${a.ids.plan}`),
@@ -187,6 +211,8 @@ describe('tenant isolation', () => {
       subscriptions: await read('/api/v1/subscriptions?limit=100'),
       links,
       linkKeys,
+      webhooks,
+      event: await read(`/api/v1/events/${a.ids.event}`),
     };
   }
 
@@ -208,7 +234,7 @@ describe('tenant isolation', () => {
   async function createdRows(): Promise<number> {
     const rows: { n: string }[] = await t.app.get(DataSource).query(
       `SELECT (SELECT count(*) FROM subscription) + (SELECT count(*) FROM invoice) + (SELECT count(*) FROM portal_link) + (SELECT count(*) FROM customer)
-         + (SELECT count(*) FROM payment WHERE invoice_id IS NOT NULL) AS n`,
+         + (SELECT count(*) FROM payment WHERE invoice_id IS NOT NULL) + (SELECT count(*) FROM webhook_delivery) AS n`,
     );
     return Number(rows[0].n);
   }

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/errors';
+import type { Principal } from '../common/tenant';
+import { AppConfig } from '../config/app-config';
+import type { UpdateMerchantInput } from '../merchants/merchant.dto';
+import type { MerchantEntity } from '../merchants/merchant.entity';
+import { MerchantRepository } from '../merchants/merchant.repository';
+import { MerchantService } from '../merchants/merchant.service';
+import { FormRejected } from './dashboard-error.filter';
+import type { DashboardContext } from './dashboard-session.service';
+import { DashboardPresenter } from './dashboard.presenter';
+import { DashboardRepository } from './dashboard.repository';
+import { field, fieldErrors, fields, parseSettingsForm, type FieldErrors, type FormBody, type SettingsSection } from './settings-form';
+
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = ['branding', 'portal', 'addresses', 'urls'];
+
+interface Rejected {
+  section: SettingsSection;
+  body: FormBody;
+  errors: FieldErrors;
+}
+
+// The settings page edits the merchant through MerchantService.update, validated by the API's
+// own schema: the dashboard cannot store anything the API would refuse.
+@Injectable()
+export class DashboardSettingsService {
+  constructor(
+    private readonly merchants: MerchantService,
+    private readonly merchantRows: MerchantRepository,
+    private readonly reads: DashboardRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async page(ctx: DashboardContext, notice: string | null, rejected?: Rejected) {
+    const merchant = (await this.merchantRows.getById(ctx.tenant.merchantId)) ?? ctx.merchant;
+    const plans = await this.reads.plans(ctx.tenant);
+    const p = new DashboardPresenter(this.config, this.clock.now());
+    const from = (section: SettingsSection) => (rejected?.section === section ? rejected.body : null);
+    const b = from('branding');
+    const po = from('portal');
+    const ad = from('addresses');
+    const u = from('urls');
+    const s = merchant.portalSettings;
+    const switches = po ? fields(po, 'allowedPlanSwitches') : s.allowedPlanSwitches;
+    return {
+      ...p.layout(ctx, 'settings', 'Settings'),
+      notice,
+      errors: rejected?.errors ?? {},
+      hasErrors: !!rejected && Object.keys(rejected.errors).length > 0,
+      preview: { ...p.portal.brand(merchant), planName: plans[0]?.name ?? 'Pro', sample: 'Renews on 1 Jan' },
+      branding: {
+        logoUrl: b ? field(b, 'logoUrl') : (merchant.branding.logoUrl ?? ''),
+        primaryColor: b ? field(b, 'primaryColor') : merchant.branding.primaryColor,
+        accentColor: b ? field(b, 'accentColor') : merchant.branding.accentColor,
+        footerText: b ? field(b, 'footerText') : (merchant.branding.footerText ?? ''),
+        supportEmail: b ? field(b, 'supportEmail') : (merchant.branding.supportEmail ?? ''),
+      },
+      portal: {
+        cancel: po ? field(po, 'cancel') === 'on' : s.cancel,
+        atPeriodEnd: (po ? field(po, 'cancelMode') : s.cancelMode) !== 'immediately',
+        pause: po ? field(po, 'pause') === 'on' : s.pause,
+        maxPauseDays: po ? field(po, 'maxPauseDays') : (s.maxPauseDays?.toString() ?? ''),
+        switchPlan: po ? field(po, 'switchPlan') === 'on' : s.switchPlan,
+        plans: plans.map((plan) => ({ id: plan.id, name: plan.name, active: plan.active, checked: switches.includes(plan.id) })),
+        profileEdit: po ? field(po, 'profileEdit') === 'on' : s.profileEdit,
+        walletLink: po ? field(po, 'walletLink') === 'on' : s.walletLink,
+        invoiceDownload: po ? field(po, 'invoiceDownload') === 'on' : s.invoiceDownload,
+        cancellationReasons: po ? field(po, 'cancellationReasons') : s.cancellationReasons.join('\n'),
+        linkLifetimeMinutes: po ? field(po, 'linkLifetimeMinutes') : String(Math.round(merchant.defaultLinkTtlSeconds / 60)),
+      },
+      chains: this.config.env.CHAINS.map((chain) => ({
+        chainId: chain.chainId,
+        name: chain.name,
+        mode: chain.testnet ? 'Test' : 'Live',
+        field: `address_${chain.chainId}`,
+        address: ad ? field(ad, `address_${chain.chainId}`) : (merchant.receivingAddresses[String(chain.chainId)] ?? ''),
+        error: rejected?.errors[`address_${chain.chainId}`] ?? null,
+      })),
+      urls: {
+        returnUrlPrefixes: u ? field(u, 'returnUrlPrefixes') : merchant.returnUrlPrefixes.join('\n'),
+        embedOrigins: u ? field(u, 'embedOrigins') : merchant.embedOrigins.join('\n'),
+      },
+    };
+  }
+
+  async update(principal: Principal, ctx: DashboardContext, section: SettingsSection, body: FormBody): Promise<void> {
+    const parsed = parseSettingsForm(section, body, this.config.env.CHAINS.map((c) => c.chainId));
+    let errors = parsed.errors;
+    if (parsed.input) {
+      try {
+        await this.merchants.update(principal, await this.keepOtherModePlans(ctx, parsed.input));
+        return;
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code !== 'validation_failed') throw err;
+        const details = (err.details as { path?: string; message: string }[] | undefined) ?? [{ message: err.message }];
+        errors = fieldErrors(details.map((d) => ({ path: (d.path ?? 'form').split('.'), message: d.message })));
+      }
+    }
+    throw new FormRejected('dashboard/settings.hbs', await this.page(ctx, null, { section, body, errors }));
+  }
+
+  // The switch list holds plan ids of both modes; the form shows only this mode's plans.
+  private async keepOtherModePlans(ctx: DashboardContext, input: UpdateMerchantInput): Promise<UpdateMerchantInput> {
+    if (!input.portalSettings?.allowedPlanSwitches) return input;
+    const merchant: MerchantEntity = (await this.merchantRows.getById(ctx.tenant.merchantId)) ?? ctx.merchant;
+    const shown = new Set((await this.reads.plans(ctx.tenant)).map((p) => p.id));
+    const kept = merchant.portalSettings.allowedPlanSwitches.filter((id) => !shown.has(id));
+    const chosen = input.portalSettings.allowedPlanSwitches.filter((id) => shown.has(id));
+    return { ...input, portalSettings: { ...input.portalSettings, allowedPlanSwitches: [...kept, ...chosen] } };
+  }
+}
