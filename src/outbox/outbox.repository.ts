@@ -18,7 +18,8 @@ export class OutboxRepository {
       data,
       dispatchedAt: null,
     });
-    return this.db.repo(OutboxEventEntity).save(row);
+    await this.db.repo(OutboxEventEntity).insert(row as never);
+    return row;
   }
 
   listForMerchant(tenant: Tenant, limit = 50): Promise<OutboxEventEntity[]> {

@@ -218,7 +218,7 @@ export class ReconciliationService {
           payment.suggestedCustomerId = binding.bind ? binding.customerId : binding.suggestedCustomerId;
         }
       }
-      await this.repo.setMatch(payment.id, payment);
+      if (invoiceId || payment.suggestedCustomerId) await this.repo.setMatch(payment.id, payment);
       const tenant = { merchantId: owner.merchantId, livemode: payment.livemode };
       const view = paymentView(payment);
       await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.detect', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
