@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { isExpired, openWindow, touchWindow } from '../common/session-window';
 import { deriveKey, hmacSha256, safeEqual } from '../common/crypto/keys';
 import type { Tenant } from '../common/tenant';
 import { AppConfig } from '../config/app-config';
@@ -56,9 +57,7 @@ export class DashboardSessionService {
         livemode: false,
         csrfSecret: randomBytes(16).toString('base64url'),
         createdAt: now,
-        lastSeenAt: now,
-        idleExpiresAt: new Date(Math.min(now.getTime() + IDLE_MS, absolute)),
-        absoluteExpiresAt: new Date(absolute),
+        ...openWindow(now, IDLE_MS, absolute),
       }),
     );
     return { sid, session };
@@ -72,16 +71,11 @@ export class DashboardSessionService {
     if (!session) return null;
     const now = this.clock.now();
     const [user, merchant] = await Promise.all([this.users.getById(session.merchantId, session.userId), this.merchants.getById(session.merchantId)]);
-    if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt || !user || user.disabledAt || !merchant || merchant.status !== 'active') {
+    if (isExpired(session, now) || !user || user.disabledAt || !merchant || merchant.status !== 'active') {
       await this.sessions.delete(idHash);
       return null;
     }
-    if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-      const idle = new Date(Math.min(now.getTime() + IDLE_MS, session.absoluteExpiresAt.getTime()));
-      await this.sessions.touch(idHash, now, idle);
-      session.lastSeenAt = now;
-      session.idleExpiresAt = idle;
-    }
+    await touchWindow(session, now, { idleMs: IDLE_MS, touchAfterMs: TOUCH_AFTER_MS }, (seen, idle) => this.sessions.touch(idHash, seen, idle));
     return { session, user, merchant, tenant: { merchantId: session.merchantId, livemode: session.livemode }, csrfToken: this.csrfToken(session) };
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { isExpired, openWindow, touchWindow } from '../common/session-window';
 import { deriveKey, hmacSha256, safeEqual } from '../common/crypto/keys';
 import type { Tenant } from '../common/tenant';
 import type { VerifiedLink } from '../portal-links/portal-link.service';
@@ -51,9 +52,7 @@ export class PortalSessionService {
         embed: link.payload.emb,
         csrfSecret: randomBytes(16).toString('base64url'),
         createdAt: now,
-        lastSeenAt: now,
-        idleExpiresAt: new Date(Math.min(now.getTime() + IDLE_MS, absolute)),
-        absoluteExpiresAt: new Date(absolute),
+        ...openWindow(now, IDLE_MS, absolute),
       }),
     );
     return { sid, session };
@@ -66,16 +65,11 @@ export class PortalSessionService {
     const session = await this.sessions.findByHash(idHash);
     if (!session) return null;
     const now = this.clock.now();
-    if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt || !(await this.sessions.accountActive(session))) {
+    if (isExpired(session, now) || !(await this.sessions.accountActive(session))) {
       await this.sessions.delete(idHash);
       return null;
     }
-    if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-      const idle = new Date(Math.min(now.getTime() + IDLE_MS, session.absoluteExpiresAt.getTime()));
-      await this.sessions.touch(idHash, now, idle);
-      session.lastSeenAt = now;
-      session.idleExpiresAt = idle;
-    }
+    await touchWindow(session, now, { idleMs: IDLE_MS, touchAfterMs: TOUCH_AFTER_MS }, (seen, idle) => this.sessions.touch(idHash, seen, idle));
     return {
       session,
       tenant: { merchantId: session.merchantId, livemode: session.livemode },
