@@ -13,6 +13,7 @@ import { MerchantEntity } from '../merchants/merchant.entity';
 import { OutboxEventEntity } from '../outbox/outbox-event.entity';
 import { PaymentClaimEntity } from '../payments/payment-claim.entity';
 import { PayerWalletEntity } from '../wallets/payer-wallet.entity';
+import { SiweChallengeEntity } from '../wallets/siwe-challenge.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { PortalSessionEntity } from '../portal-links/portal-session.entity';
 import { LinkSigningKeyEntity } from '../portal-links/link-signing-key.entity';
@@ -52,4 +53,5 @@ export const ENTITIES = [
   WebhookSigningKeyEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,
+  SiweChallengeEntity,
 ];

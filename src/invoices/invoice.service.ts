@@ -12,7 +12,7 @@ import type { Page } from '../database/tenant-scope';
 import type { MerchantEntity } from '../merchants/merchant.entity';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import { smallestFreeTag } from './amount-tag';
-import { InvoiceEntity } from './invoice.entity';
+import { InvoiceEntity, type InvoiceLineItem } from './invoice.entity';
 import { invoiceView, type InvoiceView } from './invoice.presenter';
 import { InvoiceRepository, type InvoiceFilter } from './invoice.repository';
 
@@ -29,6 +29,9 @@ export interface IssueInvoice {
   periodStart: Date;
   periodEnd: Date;
   billingReason: InvoiceEntity['billingReason'];
+  // A charge other than plan price × quantity (a proration): these lines replace the plan line
+  // and their amounts add up to the subtotal.
+  lineItems?: InvoiceLineItem[];
 }
 
 @Injectable()
@@ -50,7 +53,7 @@ export class InvoiceService {
       throw new DomainError('unprocessable', `Set a receiving address for chain ${asset.chainId} (${asset.chainName}) first: PATCH /api/v1/merchant {"receivingAddresses": {"${asset.chainId}": "0x..."}}`);
     }
     const now = this.clock.now();
-    const subtotal = input.price.amount * BigInt(input.quantity);
+    const subtotal = input.lineItems ? input.lineItems.reduce((sum, li) => sum + BigInt(li.amount), 0n) : input.price.amount * BigInt(input.quantity);
     const expiresAt = new Date(now.getTime() + this.config.env.INVOICE_EXPIRY_HOURS * HOUR_MS);
     const number = await this.merchants.nextInvoiceNumber(input.merchant.id);
     const invoice = Object.assign(new InvoiceEntity(), {
@@ -70,7 +73,7 @@ export class InvoiceService {
       amountReceived: 0n,
       amountConfirmed: 0n,
       tagHeld: true,
-      lineItems: [
+      lineItems: input.lineItems ?? [
         {
           kind: 'plan',
           description: `${input.plan.name} × ${input.quantity} (${input.periodStart.toISOString().slice(0, 10)} – ${input.periodEnd.toISOString().slice(0, 10)})`,

@@ -13,6 +13,8 @@ export const createPortalLinkSchema = z
     returnUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
     initialPage: z.string().regex(INITIAL_PAGE, 'one of overview, subscriptions, invoices, payments, profile, wallets, invoice:<id>, pay:<id>, subscription:<id>, cancel:<id>').optional(),
     singleUse: z.boolean().default(false),
+    // Embed mode: the portal runs in an iframe on one of the merchant's registered embedOrigins.
+    embed: z.boolean().default(false),
     scopes: z
       .array(z.enum(PORTAL_SCOPES as [string, ...string[]]))
       .min(1)

@@ -9,7 +9,7 @@ import type { Principal } from '../common/tenant';
 import type { CustomerEntity } from '../customers/customer.entity';
 import { CustomerRepository } from '../customers/customer.repository';
 import { Db } from '../database/db.service';
-import type { MerchantEntity } from '../merchants/merchant.entity';
+import { MerchantEntity } from '../merchants/merchant.entity';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import { LinkKeyService } from './link-key.service';
 import type { CreatePortalLinkInput } from './portal-link.dto';
@@ -46,7 +46,7 @@ export class PortalLinkService {
     private readonly clock: Clock,
   ) {}
 
-  async mint(principal: Principal, input: CreatePortalLinkInput) {
+  async mint(principal: Principal, input: Omit<CreatePortalLinkInput, 'embed'> & { embed?: boolean }) {
     return this.db.transaction(async () => {
       const customer = await this.customers.getById(principal, input.customerId);
       if (customer.deletedAt) throw new NotFoundError('customer', input.customerId);
@@ -54,6 +54,12 @@ export class PortalLinkService {
       if (input.returnUrl && !isAllowedReturnUrl(input.returnUrl, merchant.returnUrlPrefixes)) {
         throw new DomainError('validation_failed', 'returnUrl does not match any of the merchant\'s allowed return-URL prefixes (PATCH /api/v1/merchant returnUrlPrefixes)', [
           { path: 'returnUrl', message: 'not an allowed prefix' },
+        ]);
+      }
+      // An embed link without origins could never be framed anywhere: refuse it at mint.
+      if (input.embed && httpsOrigins(merchant.embedOrigins).length === 0) {
+        throw new DomainError('validation_failed', 'embed links need at least one https origin in the merchant\'s embedOrigins (PATCH /api/v1/merchant embedOrigins)', [
+          { path: 'embed', message: 'the merchant has no embedOrigins' },
         ]);
       }
       const key = await this.keys.current(principal.merchantId, principal.livemode);
@@ -71,8 +77,7 @@ export class PortalLinkService {
         pg: input.initialPage ?? null,
         ret: input.returnUrl ?? null,
         su: input.singleUse,
-        // Embed mode (iframes on the merchant's origins) is not offered yet: links open top-level.
-        emb: false,
+        emb: input.embed ?? false,
       };
       const token = signPortalLink(key.secret, key.kid, payload);
       // Verification refuses tokens over MAX_TOKEN_LENGTH, so a long return URL or deep link would
@@ -109,7 +114,7 @@ export class PortalLinkService {
         object: view,
         after: view,
       });
-      return { ...view, url: `${this.config.env.PUBLIC_BASE_URL.replace(/\/$/, '')}/p/${token}` };
+      return { ...view, embed: payload.emb, url: `${this.config.env.PUBLIC_BASE_URL.replace(/\/$/, '')}/p/${token}` };
     });
   }
 
@@ -144,6 +149,27 @@ export class PortalLinkService {
     if (payload.su && link?.spentAt) throw new PortalLinkInvalid('spent');
     if (payload.ret && !isAllowedReturnUrl(payload.ret, merchant.returnUrlPrefixes)) throw new PortalLinkInvalid('payload');
     return { payload, customer, merchant };
+  }
+
+  // The merchant behind a token whose MAC verifies, even if it has expired, was spent or revoked:
+  // the failure page may then offer that merchant's "email me a fresh link" form. Garbage and
+  // forged tokens (no valid MAC) name no merchant.
+  async merchantOf(token: string): Promise<{ merchant: MerchantEntity; embed: boolean } | null> {
+    try {
+      const parsed = parseToken(token);
+      const key = await this.keys.forVerification(parsed.kid);
+      if (!key || !verifyMac(key.secret, parsed)) return null;
+      const payload = decodePayload(parsed.payloadB64);
+      if (payload.mid !== key.merchantId) return null;
+      const merchant = await this.merchants.getById(payload.mid);
+      return merchant && merchant.status === 'active' ? { merchant, embed: payload.emb } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  merchantBySlug(slug: string): Promise<MerchantEntity | null> {
+    return this.db.repo(MerchantEntity).findOneBy({ slug, status: 'active' });
   }
 
   // Single-use links are spent here, on the POST, never on GET.
@@ -219,4 +245,9 @@ function linkView(link: PortalLinkEntity) {
     returnUrl: link.returnUrl,
     revokedAt: link.revokedAt?.toISOString() ?? null,
   };
+}
+
+// The origins a page may be framed by: exact https origins only, never a wildcard or http:.
+export function httpsOrigins(origins: readonly string[]): string[] {
+  return origins.filter((o) => /^https:\/\/[a-z0-9.-]+(:\d{1,5})?$/i.test(o) && !o.includes('*'));
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import cookie from '@fastify/cookie';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
 
 export const VIEWS_DIR = join(__dirname, '..', '..', 'views');
@@ -29,10 +30,37 @@ export const CSP_DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
+// Responses allowed into an iframe, with the exact origins that may frame them. Keyed by the raw
+// response so the error filter's pages for the same request are covered too.
+const framing = new WeakMap<object, readonly string[]>();
+
+// Embed mode (R16): the global CSP says frame-ancestors 'none' and frameguard sends
+// X-Frame-Options: DENY; for this response only, the merchant's own https origins may frame it.
+// An empty list keeps the default.
+export function allowFraming(reply: FastifyReply, origins: readonly string[]): void {
+  if (origins.length > 0) framing.set(reply.raw, origins);
+}
+
+export function framedCsp(csp: string, origins: readonly string[]): string {
+  return csp.replace(/frame-ancestors [^;]*/, `frame-ancestors ${origins.join(' ')}`);
+}
+
 // Templates compile once from files in the repo (never from merchant or customer input), on an
 // isolated Handlebars instance with no prototype access.
 export async function configurePortalHttp(app: NestFastifyApplication): Promise<void> {
   await app.register(cookie);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (_request, reply, payload) => {
+      const origins = framing.get(reply.raw);
+      if (!origins) return payload;
+      const csp = reply.getHeader('content-security-policy');
+      if (typeof csp === 'string') void reply.header('content-security-policy', framedCsp(csp, origins));
+      // X-Frame-Options cannot express an allowlist; with it the frame-ancestors list would be moot.
+      void reply.removeHeader('x-frame-options');
+      return payload;
+    });
   app.useStaticAssets({ root: join(VIEWS_DIR, 'assets'), prefix: '/assets/', decorateReply: false, index: false, maxAge: '1h' });
   app.setViewEngine({
     engine: { handlebars: Handlebars.create() },

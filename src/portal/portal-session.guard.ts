@@ -1,8 +1,11 @@
 import type {} from '@fastify/cookie';
 import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
+import { MerchantRepository } from '../merchants/merchant.repository';
+import { httpsOrigins } from '../portal-links/portal-link.service';
+import { allowFraming } from './portal-http';
 import { PortalSessionService, SESSION_COOKIE, type PortalContext } from './portal-session.service';
 
 type PortalRequest = FastifyRequest & { portal?: PortalContext };
@@ -17,6 +20,7 @@ export class PortalSessionGuard implements CanActivate {
 
   constructor(
     private readonly sessions: PortalSessionService,
+    private readonly merchants: MerchantRepository,
     config: AppConfig,
   ) {
     this.portalOrigin = portalOriginOf(config);
@@ -26,6 +30,12 @@ export class PortalSessionGuard implements CanActivate {
     const request = ctx.switchToHttp().getRequest<PortalRequest>();
     const portal = await this.sessions.resolve(request.cookies?.[SESSION_COOKIE]);
     if (!portal) throw new DomainError('portal_session_required', 'Your billing session has ended. Open a fresh link from the merchant to continue.');
+    if (portal.session.embed) {
+      // Read per request, so an origin the merchant removes stops framing at once; only this
+      // session's merchant's origins ever reach its responses.
+      const merchant = await this.merchants.getById(portal.session.merchantId);
+      allowFraming(ctx.switchToHttp().getResponse<FastifyReply>(), httpsOrigins(merchant?.embedOrigins ?? []));
+    }
     if (!SAFE_METHODS.has(request.method)) {
       const body = (request.body ?? {}) as Record<string, unknown>;
       // Embedded sessions post from inside the iframe, which is on the portal origin too.
