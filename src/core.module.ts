@@ -11,6 +11,7 @@ import { dataSourceOptions } from './database/data-source';
 import { Db } from './database/db.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { MetricsService } from './infra/metrics.service';
+import { RateLimiter } from './infra/rate-limiter';
 import { RedisConnection } from './infra/redis';
 import { loggerOptions } from './infra/logger';
 import { OutboxRepository } from './outbox/outbox.repository';
@@ -21,7 +22,7 @@ export interface CoreOptions {
   clock?: Clock;
 }
 
-const SHARED = [Db, RedisConnection, MetricsService, AuditRepository, OutboxRepository, ChangeRecorder, IdempotencyRepository];
+const SHARED = [Db, RedisConnection, RateLimiter, MetricsService, AuditRepository, OutboxRepository, ChangeRecorder, IdempotencyRepository];
 
 // Everything both entry points need: config, clock, database, Redis, queues, logging, audit and outbox.
 @Global()

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CustomerModule } from '../customers/customer.module';
-import { RateLimiter } from '../infra/rate-limiter';
 import { MailModule } from '../mail/mail.module';
 import { MerchantModule } from '../merchants/merchant.module';
 import { PortalLinkModule } from '../portal-links/portal-link.module';
@@ -49,7 +48,6 @@ import { DashboardRepository } from './dashboard.repository';
     DashboardRepository,
     // The portal's customer-scoped reads, reused for the customer page.
     PortalRepository,
-    RateLimiter,
     DashboardSessionService,
     DashboardSessionGuard,
     DashboardErrorFilter,

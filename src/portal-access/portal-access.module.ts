@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { RateLimiter } from '../infra/rate-limiter';
 import { MailModule } from '../mail/mail.module';
 import { PortalLinkModule } from '../portal-links/portal-link.module';
 import { PortalAccessController } from './portal-access.controller';
@@ -9,6 +8,6 @@ import { PortalAccessService } from './portal-access.service';
 @Module({
   imports: [PortalLinkModule, MailModule],
   controllers: [PortalAccessController],
-  providers: [PortalAccessService, RateLimiter],
+  providers: [PortalAccessService],
 })
 export class PortalAccessModule {}

@@ -114,7 +114,7 @@ export class LinkEntryService {
 
 // The landing page's next hop: only a page deepLink itself produces (no open redirect).
 export function safePortalPath(next: unknown): string {
-  return typeof next === 'string' && /^\/portal(\/(invoices|payments|profile|invoices\/[a-z]{2,5}_[0-9A-Za-z]{22}|subscriptions\/[a-z]{2,5}_[0-9A-Za-z]{22}))?$/.test(next) ? next : '/portal';
+  return typeof next === 'string' && /^\/portal(\/(invoices|payments|profile|wallets|activity|invoices\/[a-z]{2,5}_[0-9A-Za-z]{22}|subscriptions\/[a-z]{2,5}_[0-9A-Za-z]{22}))?$/.test(next) ? next : '/portal';
 }
 
 // Deep links open a page of the session's own customer; ids are checked there, so a bad id is a 404.
@@ -128,6 +128,8 @@ export function deepLink(pg: string | null): string {
       return '/portal/payments';
     case 'profile':
       return '/portal/profile';
+    case 'wallets':
+      return '/portal/wallets';
     case 'invoice':
     case 'pay':
       return id ? `/portal/invoices/${id}` : '/portal/invoices';

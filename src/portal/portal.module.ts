@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CustomerModule } from '../customers/customer.module';
-import { RateLimiter } from '../infra/rate-limiter';
 import { MerchantModule } from '../merchants/merchant.module';
 import { PortalLinkModule } from '../portal-links/portal-link.module';
 import { LinkEntryController } from './link-entry.controller';
@@ -15,6 +14,8 @@ import { SignedOutController } from './signed-out.controller';
 @Module({
   imports: [MerchantModule, CustomerModule, PortalLinkModule],
   controllers: [LinkEntryController, SignedOutController, PortalController],
-  providers: [PortalRepository, PortalService, PortalSessionService, PortalSessionGuard, LinkEntryService, RateLimiter],
+  providers: [PortalRepository, PortalService, PortalSessionService, PortalSessionGuard, LinkEntryService],
+  // The self-service modules build on the same session guard and reads.
+  exports: [PortalRepository, PortalSessionService, PortalSessionGuard],
 })
 export class PortalModule {}
