@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, watchConsole, type ConsoleProblem } from '../support/browser';
+import { describeWithBrowser, launchBrowser, screenshot, watchConsole, type ConsoleProblem, serveOnLocalhost, newDesktopPage, expectPageBasics } from '../support/browser';
 import { PASSWORD, seedShop, type Shop } from '../support/dashboard';
 
 // The merchant dashboard in a real Chromium: sign in, every page, and the flows staff use most
@@ -22,19 +21,12 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ env: { WEBHOOK_ALLOW_LOOPBACK: 'true' } });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    // localhost: a potentially trustworthy origin, so Chromium keeps the Secure __Host- cookies over HTTP.
-    base = `http://localhost:${port}`;
+    base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
     shop = await seedShop(t);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    page = await context.newPage();
-    page.setDefaultTimeout(5_000);
+    ({ context, page, problems } = await newDesktopPage(browser, base, { clipboard: true }));
     // Destructive buttons ask first; the test says yes.
     page.on('dialog', (dialog) => void dialog.accept());
-    problems = watchConsole(page);
   }, 60_000);
 
   afterAll(async () => {
@@ -45,12 +37,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   // One h1, a main landmark, every input labelled, the screenshot, no sideways scrolling, and no
   // console errors (CSP violations included).
   async function checkPage(name: string): Promise<void> {
-    expect(await page.locator('h1').count()).toBe(1);
-    expect(await page.locator('main#main').count()).toBe(1);
-    const unlabelled = await page.evaluate(`Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
-      .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
-      .map((el) => el.id || el.name || el.outerHTML)`);
-    expect(unlabelled).toEqual([]);
+    await expectPageBasics(page);
     await screenshot(page, `dashboard-${name}`);
     const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect({ name, overflow }).toEqual({ name, overflow: 0 });

@@ -1,47 +1,22 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { WebhookDeliveryService } from '../../src/webhooks/webhook-delivery.service';
 import { api, createTestApp, type TestApp } from '../app';
 import { createPortalCustomer, exchange, suiteEnv, tokenOf } from '../support/portal';
 import { createStaff, get, insertPayment, post, seedShop, signIn, type Shop, type StaffSession } from '../support/dashboard';
+import { startSmtp, type LocalSmtp } from '../support/smtp';
 
 // The dashboard's pages and actions against real PostgreSQL and Redis: every page renders with
 // its own merchant's data only, another merchant's ids answer 404, and each action lands through
 // the same services as the API (audited as the dashboard user).
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    hideSTARTTLS: true,
-    disabledCommands: ['AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString()));
-      stream.on('end', () => {
-        const decoded = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: decoded });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, port: (server.server.address() as AddressInfo).port, mails };
-}
 
 const LINK = /https:\/\/billing\.test\/p\/pl1\.[A-Za-z0-9_.-]+/;
 
 describe('merchant dashboard', () => {
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: LocalSmtp;
   let a: Shop;
   let b: Shop;
   let sa: StaffSession;
@@ -65,7 +40,7 @@ describe('merchant dashboard', () => {
 
   afterAll(async () => {
     await t.close();
-    await new Promise<void>((r) => smtp.server.close(() => r()));
+    await smtp.close();
   });
 
   function idsOf(shop: Shop): string[] {

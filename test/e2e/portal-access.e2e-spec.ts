@@ -1,45 +1,19 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { PortalAccessService } from '../../src/portal-access/portal-access.service';
 import { createTestApp, type TestApp } from '../app';
 import { FakeClock } from '../fakes/clock';
 import { createPortalCustomer, createPortalMerchant, db, freshIp, fromAddress, mintLink, suiteEnv, type PortalMerchant } from '../support/portal';
+import { startSmtp, type LocalSmtp } from '../support/smtp';
 
 // Access by email: the merchant's hosted entry page mails a fresh single-use link to the address
 // on file, answers the same whether or not the address is known, and is rate limited; the failure
 // page of a genuine (expired) link offers that merchant's form.
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    hideSTARTTLS: true,
-    disabledCommands: ['AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString()));
-      stream.on('end', () => {
-        const decoded = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: decoded });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, port: (server.server.address() as AddressInfo).port, mails };
-}
 
 const LINK = /https:\/\/billing\.test\/p\/(pl1\.[A-Za-z0-9_.-]+)/;
 
 describe('portal access by email', () => {
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: LocalSmtp;
   let m: PortalMerchant;
   let other: PortalMerchant;
   const clock = new FakeClock('2026-03-01T12:00:00Z');
@@ -68,7 +42,7 @@ describe('portal access by email', () => {
 
   afterAll(async () => {
     await t.close();
-    await new Promise<void>((r) => smtp.server.close(() => r()));
+    await smtp.close();
   });
 
   it('renders the branded entry page for a slug and 404 for an unknown one', async () => {

@@ -1,7 +1,6 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { api, createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, watchConsole, type ConsoleProblem } from '../support/browser';
+import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage } from '../support/browser';
 import { createPlan, createPortalCustomer, createPortalMerchant, csrfFrom, db, ETH, mintLink, openPortal, suiteEnv, USDC, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // Issue 4, items 4, 6, 9: billing profile edit, payment method choice and the activity trail.
@@ -354,13 +353,9 @@ describeWithBrowser('portal account pages in Chromium', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ env: suiteEnv('portal-account-browser') });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://localhost:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
-    page = await context.newPage();
-    page.setDefaultTimeout(5_000);
-    problems = watchConsole(page);
+    ({ page, problems } = await newDesktopPage(browser, base));
   }, 30_000);
 
   afterAll(async () => {

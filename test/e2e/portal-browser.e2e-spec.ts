@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { newId } from '../../src/common/ids';
 import { api, createMerchant, createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, watchConsole, type ConsoleProblem } from '../support/browser';
+import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage, expectPageBasics } from '../support/browser';
 
 // The customer portal in a real Chromium: link → interstitial → session → every page, with the
 // CSP, cookies, keyboard access and layout a browser actually enforces. Screenshots of every page
@@ -48,18 +47,10 @@ describeWithBrowser('customer portal in Chromium', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    // localhost, not 127.0.0.1: a potentially trustworthy origin, so Chromium keeps the Secure
-    // __Host- session cookie over plain HTTP.
-    base = `http://localhost:${port}`;
+    base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
     seeded = await seed(t);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
-    page = await context.newPage();
-    page.setDefaultTimeout(5_000);
-    problems = watchConsole(page);
+    ({ context, page, problems } = await newDesktopPage(browser, base, { clipboard: true }));
   }, 30_000);
 
   afterAll(async () => {
@@ -71,12 +62,7 @@ describeWithBrowser('customer portal in Chromium', () => {
   // errors (CSP violations included); then the full-page screenshot, and the skip link is the
   // first Tab stop and becomes visible.
   async function checkPage(name: string): Promise<void> {
-    expect(await page.locator('h1').count()).toBe(1);
-    expect(await page.locator('main#main').count()).toBe(1);
-    const unlabelled = await page.evaluate(`Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
-      .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
-      .map((el) => el.id || el.name || el.outerHTML)`);
-    expect(unlabelled).toEqual([]);
+    await expectPageBasics(page);
     await screenshot(page, name);
     await page.keyboard.press('Tab');
     const focused = (await page.evaluate(`(() => {

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { SubscriptionService } from '../../src/subscriptions/subscription.service';
 import { createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, watchConsole, type ConsoleProblem } from '../support/browser';
+import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage } from '../support/browser';
 import { createPlan, createPortalCustomer, createPortalMerchant, mintLink, suiteEnv } from '../support/portal';
 
 // Issue 4, items 1–3 end to end in Chromium: cancel with a reason and undo it, pause and resume, switch plan.
@@ -15,13 +14,9 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ env: suiteEnv('portal-subscription-browser') });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://localhost:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
-    page = await context.newPage();
-    page.setDefaultTimeout(5_000);
-    problems = watchConsole(page);
+    ({ page, problems } = await newDesktopPage(browser, base));
   }, 30_000);
 
   afterAll(async () => {

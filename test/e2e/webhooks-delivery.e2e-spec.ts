@@ -2,7 +2,6 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { SMTPServer } from 'smtp-server';
 import { DataSource } from 'typeorm';
 import { MailerService } from '../../src/mail/mailer.service';
 import { ATTEMPT_OFFSETS_MS, MAX_ATTEMPTS } from '../../src/webhooks/retry-schedule';
@@ -12,33 +11,8 @@ import { WorkerModule } from '../../src/worker.module';
 import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
 import { testEnv } from '../support/env';
 import { ensureWorkerDatabase } from '../support/test-db';
+import { startSmtp, type LocalSmtp } from '../support/smtp';
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ server: SMTPServer; port: number; mails: Mail[] }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    hideSTARTTLS: true,
-    disabledCommands: ['AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (c: Buffer) => (raw += c.toString()));
-      stream.on('end', () => {
-        // Quoted-printable soft line breaks would split ids across lines: match on the decoded text.
-        const decoded = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: decoded });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, port: (server.server.address() as AddressInfo).port, mails };
-}
 
 async function until<T>(probe: () => T | Promise<T>, done: (v: T) => boolean, timeoutMs = 8_000): Promise<T> {
   const start = Date.now();
@@ -55,7 +29,7 @@ const SUPPORT = 'ops@merchant.test';
 
 describe('webhook delivery outcomes, retries, disabling and notices', () => {
   let t: TestApp;
-  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let smtp: LocalSmtp;
   let receiver: Server;
   let base: string;
   // Answers any connection with plain-text bytes: a TLS client fails its handshake.

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 // Browser tests drive the distribution's Chromium (Debian package `chromium`, installed by .ci/run);
 // Playwright's own browser downloads are never used.
@@ -67,4 +69,30 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+// Serves the test app on a real port and returns its base URL on localhost: a potentially
+// trustworthy origin, so Chromium keeps the Secure __Host- cookies over plain HTTP.
+export async function serveOnLocalhost(app: NestFastifyApplication): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://localhost:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
+
+// A 1280-wide page whose console errors are collected; optionally with clipboard access.
+export async function newDesktopPage(browser: Browser, base: string, options: { clipboard?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; problems: ConsoleProblem[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+  if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  const page = await context.newPage();
+  page.setDefaultTimeout(5_000);
+  return { context, page, problems: watchConsole(page) };
+}
+
+// What every server-rendered page must satisfy: one h1, a main landmark, every input labelled.
+export async function expectPageBasics(page: Page): Promise<void> {
+  expect(await page.locator('h1').count()).toBe(1);
+  expect(await page.locator('main#main').count()).toBe(1);
+  const unlabelled = await page.evaluate(`Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+    .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+    .map((el) => el.id || el.name || el.outerHTML)`);
+  expect(unlabelled).toEqual([]);
 }
