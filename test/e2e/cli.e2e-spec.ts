@@ -1,33 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { api, createTestApp, type TestApp } from '../app';
 import { TEST_MASTER_KEY } from '../support/env';
 import { ensureWorkerDatabase, runId } from '../support/test-db';
+import { billfold } from '../support/cli';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-// The real binary, as an operator runs it: a child process compiling the CLI from source.
-function billfold(args: string[], env: Record<string, string | undefined>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'billfold.js'), ...args], {
-      cwd: ROOT,
-      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('billfold CLI', () => {
   let t: TestApp;

@@ -1,32 +1,15 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '../app';
 import { TEST_MASTER_KEY } from '../support/env';
 import { ensureWorkerDatabase, runId } from '../support/test-db';
 import { postSignIn, signInForm } from '../support/dashboard';
 import { suiteEnv } from '../support/portal';
+import { billfold } from '../support/cli';
 
 // `billfold merchants create --owner-email` creates the merchant's first dashboard user, whose
 // one-time password is printed once and must be replaced at the first sign-in.
 
-const ROOT = path.resolve(__dirname, '..', '..');
 
-function billfold(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'billfold.js'), ...args], {
-      cwd: ROOT,
-      env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('billfold merchants create --owner-email', () => {
   let t: TestApp;
