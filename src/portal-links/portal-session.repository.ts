@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { CustomerEntity } from '../customers/customer.entity';
 import { Db } from '../database/db.service';
+import { MerchantEntity } from '../merchants/merchant.entity';
 import { PortalSessionEntity } from './portal-session.entity';
 
 @Injectable()
@@ -10,19 +12,19 @@ export class PortalSessionRepository {
     return this.db.repo(PortalSessionEntity).save(session);
   }
 
-  findByHash(idHash: string): Promise<PortalSessionEntity | null> {
-    return this.db.repo(PortalSessionEntity).findOneBy({ idHash });
-  }
-
-  // A session is only as alive as its customer and merchant: deleting the one or disabling the
-  // other ends every open session, like revoking the links does.
-  async accountActive(session: Pick<PortalSessionEntity, 'merchantId' | 'customerId'>): Promise<boolean> {
-    const rows: unknown[] = await this.db.manager.query(
-      `SELECT 1 FROM customer c JOIN merchant m ON m.id = c.merchant_id
-        WHERE c.id = $1 AND c.merchant_id = $2 AND c.deleted_at IS NULL AND m.status = 'active'`,
-      [session.customerId, session.merchantId],
-    );
-    return rows.length > 0;
+  // One round trip per portal request: the session, and whether its account is still alive. A
+  // session is only as alive as its customer and merchant: deleting the one or disabling the other
+  // ends every open session, like revoking the links does.
+  async findWithAccountState(idHash: string): Promise<{ session: PortalSessionEntity; accountActive: boolean } | null> {
+    const { entities, raw } = await this.db
+      .repo(PortalSessionEntity)
+      .createQueryBuilder('s')
+      .leftJoin(CustomerEntity, 'c', 'c.id = s.customer_id AND c.merchant_id = s.merchant_id AND c.deleted_at IS NULL')
+      .leftJoin(MerchantEntity, 'm', "m.id = s.merchant_id AND m.status = 'active'")
+      .addSelect('(c.id IS NOT NULL AND m.id IS NOT NULL)', 'account_active')
+      .where('s.id_hash = :idHash', { idHash })
+      .getRawAndEntities<{ account_active: boolean }>();
+    return entities.length ? { session: entities[0], accountActive: raw[0].account_active } : null;
   }
 
   async touch(idHash: string, lastSeenAt: Date, idleExpiresAt: Date): Promise<void> {

@@ -62,10 +62,11 @@ export class PortalSessionService {
   async resolve(sid: string | undefined): Promise<PortalContext | null> {
     if (!sid || sid.length > 100) return null;
     const idHash = this.hash(sid);
-    const session = await this.sessions.findByHash(idHash);
-    if (!session) return null;
+    const found = await this.sessions.findWithAccountState(idHash);
+    if (!found) return null;
+    const { session } = found;
     const now = this.clock.now();
-    if (isExpired(session, now) || !(await this.sessions.accountActive(session))) {
+    if (isExpired(session, now) || !found.accountActive) {
       await this.sessions.delete(idHash);
       return null;
     }
