@@ -77,7 +77,7 @@ describe('on-chain reconciliation (anvil)', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ object: 'payment_claim', status: 'pending' });
     const queue = bed.t.app.get<Queue>(getQueueToken(CLAIM_QUEUE));
-    expect(await queue.getJob(claimJobId(31337, txHash))).toBeTruthy();
+    expect((await queue.getJob(claimJobId(31337, txHash)))?.data).toEqual({ claimId: accepted.body.id });
     const verified = await bed.t.app.get(ClaimService).verify(accepted.body.id);
     expect(verified).toMatchObject({ status: 'verified' });
     const after = await client.get(`/api/v1/invoices/${invoice.id}`);

@@ -1,6 +1,7 @@
 import { getAddress } from 'viem';
 import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
 import { devAccount, fundAccount, payInvoice } from '../support/anvil';
+import { api } from '../app';
 import { billedCustomer, chainTestbed, ETH, type ChainTestbed } from '../support/chain-app';
 
 describe('reorgs and catch-up (anvil)', () => {
@@ -21,7 +22,7 @@ describe('reorgs and catch-up (anvil)', () => {
   });
 
   const payments = (invoiceId: string) => bed.ds.query(`SELECT state, block_hash FROM payment WHERE invoice_id = $1 ORDER BY created_at`, [invoiceId]);
-  const invoice = async (client: ReturnType<typeof Object>, id: string) => (await (client as { get: (p: string) => Promise<{ body: Record<string, string> }> }).get(`/api/v1/invoices/${id}`)).body;
+  const invoice = async (client: ReturnType<typeof api>, id: string) => (await client.get(`/api/v1/invoices/${id}`)).body;
 
   it('orphans a payment dropped by a reorg before confirmation; the invoice stays open', async () => {
     const { client, invoice: inv } = await billedCustomer(bed.t);
