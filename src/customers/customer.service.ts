@@ -6,6 +6,7 @@ import type { Principal, Tenant } from '../common/tenant';
 import { Db, isUniqueViolation } from '../database/db.service';
 import type { Page } from '../database/tenant-scope';
 import type { BillingProfileData } from './billing-profile.entity';
+import { changedProfileFields } from './billing-profile.fields';
 import { BillingProfileRepository, EMPTY_PROFILE } from './billing-profile.repository';
 import { CustomerEntity } from './customer.entity';
 import type { BillingProfileInput } from './customer.dto';
@@ -116,13 +117,6 @@ export class CustomerService {
 function stripProfile(view: Record<string, unknown>): Record<string, unknown> {
   const { billingProfile: _profile, ...rest } = view;
   return rest;
-}
-
-function changedProfileFields(before: BillingProfileData, after: BillingProfileData): string[] {
-  const fields: string[] = [];
-  for (const key of ['legalName', 'company', 'email', 'taxId'] as const) if (before[key] !== after[key]) fields.push(key);
-  for (const key of Object.keys(after.address) as (keyof BillingProfileData['address'])[]) if (before.address[key] !== after.address[key]) fields.push(`address.${key}`);
-  return fields;
 }
 
 function mergeProfile(current: BillingProfileData, input: BillingProfileInput | undefined): BillingProfileData {

@@ -16,7 +16,7 @@ import { PortalPresenter } from '../portal/portal.presenter';
 import { activityItem } from './activity.presenter';
 import { PortalAccountRepository } from './portal-account.repository';
 import { PROFILE_FORM_FIELDS, profileFormSchema, type ProfileForm, type ProfileFormField } from './portal-account.dto';
-import { changedProfileFields } from './profile-fields';
+import { changedProfileFields } from '../customers/billing-profile.fields';
 
 export const ACTIVITY_PAGE_SIZE = 25;
 
