@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '../common/errors';
 import type { Tenant } from '../common/tenant';
 import { Db } from '../database/db.service';
-import { InvoiceEntity } from '../invoices/invoice.entity';
 import { PaymentClaimEntity } from '../payments/payment-claim.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 
@@ -13,12 +11,6 @@ export const CLAIMS_SHOWN = 20;
 @Injectable()
 export class PortalPayRepository {
   constructor(private readonly db: Db) {}
-
-  async invoice(tenant: Tenant, customerId: string, id: string): Promise<InvoiceEntity> {
-    const row = await this.db.repo(InvoiceEntity).findOneBy({ merchantId: tenant.merchantId, livemode: tenant.livemode, customerId, id });
-    if (!row) throw new NotFoundError('invoice', id);
-    return row;
-  }
 
   claims(tenant: Tenant, customerId: string, invoiceId: string): Promise<PaymentClaimEntity[]> {
     return this.db.repo(PaymentClaimEntity).find({

@@ -12,6 +12,7 @@ import type { PortalContext } from '../portal/portal-session.service';
 import { explorerTxUrl, formatAmount, formatDate, formatDateTime, invoiceStatus, paymentStatus, shortHash, type Tone } from '../portal/view-helpers';
 import { ClaimService } from '../reconciliation/claim.service';
 import { renderInvoicePdf, type InvoicePdfModel } from './invoice-pdf.renderer';
+import { PortalRepository } from '../portal/portal.repository';
 import { PortalPayRepository } from './portal-pay.repository';
 
 // A customer cannot queue unbounded chain lookups: past this many unverified hashes on one
@@ -38,6 +39,7 @@ export function portalActor(ctx: PortalContext): Actor {
 export class PortalPayService {
   constructor(
     private readonly repo: PortalPayRepository,
+    private readonly portal: PortalRepository,
     private readonly claims: ClaimService,
     private readonly merchants: MerchantRepository,
     private readonly customers: CustomerRepository,
@@ -48,7 +50,7 @@ export class PortalPayService {
 
   // The invoice page's pay-with-wallet data, claim form, claims list and PDF link.
   async invoicePanel(ctx: PortalContext, invoiceId: string, done: string | undefined) {
-    const [invoice, merchant] = await Promise.all([this.repo.invoice(ctx.tenant, ctx.customerId, invoiceId), this.merchants.getById(ctx.tenant.merchantId)]);
+    const [invoice, merchant] = await Promise.all([this.portal.invoice(ctx.tenant, ctx.customerId, invoiceId), this.merchants.getById(ctx.tenant.merchantId)]);
     const claims = await this.repo.claims(ctx.tenant, ctx.customerId, invoice.id);
     const canPay = ctx.session.scopes.includes('pay');
     const open = PAYABLE.has(invoice.status);
@@ -91,7 +93,7 @@ export class PortalPayService {
   async submitClaim(ctx: PortalContext, invoiceId: string, txHash: string): Promise<string> {
     if (!ctx.session.scopes.includes('pay')) throw new DomainError('forbidden', 'This billing link does not allow payments from the portal.');
     // Ownership first: the claim service itself only knows the merchant.
-    const invoice = await this.repo.invoice(ctx.tenant, ctx.customerId, invoiceId);
+    const invoice = await this.portal.invoice(ctx.tenant, ctx.customerId, invoiceId);
     if (!PAYABLE.has(invoice.status)) throw new DomainError('unprocessable', `Invoice ${invoice.number} is ${invoiceStatus(invoice.status, invoice.expiresAt, this.clock.now()).label.toLowerCase()}: there is no payment to claim.`);
     if ((await this.repo.pendingClaims(ctx.tenant, ctx.customerId, invoice.id)) >= MAX_PENDING_CLAIMS) {
       throw new DomainError('unprocessable', `${MAX_PENDING_CLAIMS} transaction hashes for this invoice are still being verified; wait for them before adding another.`);
@@ -104,7 +106,7 @@ export class PortalPayService {
     const merchant = await this.merchants.getById(ctx.tenant.merchantId);
     if (!merchant) throw new NotFoundError('merchant');
     if (!merchant.portalSettings.invoiceDownload) throw new DomainError('forbidden', `${merchant.name} does not offer invoice downloads here.`);
-    const invoice = await this.repo.invoice(ctx.tenant, ctx.customerId, invoiceId);
+    const invoice = await this.portal.invoice(ctx.tenant, ctx.customerId, invoiceId);
     const [customer, profile, payments] = await Promise.all([
       this.customers.findInMerchant(ctx.tenant.merchantId, ctx.customerId),
       this.profiles.get(ctx.tenant, ctx.customerId),
