@@ -11,4 +11,16 @@ import { Webhooks1764200000000 } from './1764200000000-webhooks';
 import { SiweChallenges1764400000000 } from './1764400000000-siwe-challenges';
 
 // Explicit list: later capabilities append their migrations here.
-export const MIGRATIONS = [InitialSchema1763800000000, PortalAndPayments1763900000000, ChainReconciliation1763950000000, PaymentClaims1763960000000, BillingJobs1764000000000, LinkKeysPerMode1764100000000, ChainLatestHead1764150000000, PayerWallets1764160000000, Dashboard1764300000000, Webhooks1764200000000, SiweChallenges1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1763800000000,
+  PortalAndPayments1763900000000,
+  ChainReconciliation1763950000000,
+  PaymentClaims1763960000000,
+  BillingJobs1764000000000,
+  LinkKeysPerMode1764100000000,
+  ChainLatestHead1764150000000,
+  PayerWallets1764160000000,
+  Dashboard1764300000000,
+  Webhooks1764200000000,
+  SiweChallenges1764400000000,
+];
