@@ -25,4 +25,5 @@ export const DEFAULT_BILLING_SETTINGS: BillingSettings = {
   renewalLeadDays: 3,
   graceDays: 7,
   onGraceExpiry: 'cancel',
+  claims: 'review',
 };

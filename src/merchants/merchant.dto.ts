@@ -56,6 +56,7 @@ export const updateMerchantSchema = z
         renewalLeadDays: z.number().int().min(0).max(30).optional(),
         graceDays: z.number().int().min(0).max(60).optional(),
         onGraceExpiry: z.enum(['cancel', 'mark_unpaid']).optional(),
+        claims: z.enum(['auto', 'review']).optional(),
       })
       .strict()
       .optional(),

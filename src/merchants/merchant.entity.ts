@@ -25,6 +25,9 @@ export interface BillingSettings {
   renewalLeadDays: number;
   graceDays: number;
   onGraceExpiry: 'cancel' | 'mark_unpaid';
+  // How a customer's "I paid from an exchange" claim that passes every guard is credited:
+  // at once ('auto') or after the merchant approves it ('review').
+  claims?: 'auto' | 'review';
 }
 
 @Entity('merchant')
