@@ -63,6 +63,11 @@ function expectInvariants(s: LifecycleState): void {
   if (s.cancelAtPeriodEnd) expect([S.Active, S.PastDue, S.Paused]).toContain(s.status);
   expect(s.pendingPlanId).not.toBe(s.planId);
   if (s.status !== S.Paused) expect(s.resumeAt).toBeNull();
+  if (s.pendingUpdate !== null) {
+    expect([S.Active, S.PastDue, S.Paused, S.Unpaid]).toContain(s.status);
+    expect(s.pendingUpdate.planId).not.toBe(s.planId);
+    expect(s.pendingUpdate.planId).not.toBe(s.pendingPlanId);
+  }
 }
 
 describe('addInterval', () => {
@@ -143,6 +148,7 @@ describe('initialState', () => {
       graceUntil: null,
       planId: 'basic',
       pendingPlanId: null,
+      pendingUpdate: null,
     });
   });
 
@@ -408,6 +414,99 @@ describe('transition', () => {
     });
   });
 
+  describe('upgrades that pay first', () => {
+    const request = (s: LifecycleState, invoiceId = 'inv_1', newPlanId = 'pro'): LifecycleState =>
+      apply(s, { type: 'upgrade_requested', now: plusDays(T0, 3), newPlanId, newPriceId: `price_${newPlanId}`, invoiceId });
+    const paid = (invoiceId = 'inv_1', planId = 'pro', periodEnd = PERIOD_END): LifecycleEvent => ({ type: 'upgrade_paid', invoiceId, planId, periodEnd });
+
+    it('records the upgrade as pending and keeps the current plan', () => {
+      const { state, change } = transition(active(), { type: 'upgrade_requested', now: plusDays(T0, 3), newPlanId: 'pro', newPriceId: 'price_pro', invoiceId: 'inv_1' });
+      expect(change).toBe('subscription.updated');
+      expect(state).toMatchObject({ planId: 'basic', pendingPlanId: null, pendingUpdate: { planId: 'pro', priceId: 'price_pro', invoiceId: 'inv_1', createdAt: plusDays(T0, 3) } });
+    });
+
+    it('applies the plan when that invoice is paid and clears the pending change', () => {
+      const { state, change } = transition(request(active()), paid());
+      expect(change).toBe('subscription.updated');
+      expect(state).toMatchObject({ planId: 'pro', pendingUpdate: null, status: S.Active, currentPeriodEnd: PERIOD_END });
+    });
+
+    it('replaces a scheduled downgrade only once the upgrade is paid', () => {
+      const downgraded = apply(active(), { type: 'switch_plan', now: T0, newPlanId: 'mini', direction: 'downgrade' });
+      const pending = request(downgraded);
+      expect(pending).toMatchObject({ planId: 'basic', pendingPlanId: 'mini' });
+      expect(transition(pending, paid()).state).toMatchObject({ planId: 'pro', pendingPlanId: null });
+      expect(transition(pending, { type: 'upgrade_expired', invoiceId: 'inv_1' }).state).toMatchObject({ planId: 'basic', pendingPlanId: 'mini', pendingUpdate: null });
+    });
+
+    it('drops the pending change when its invoice expires, leaving the plan as it was', () => {
+      const { state, change } = transition(request(active()), { type: 'upgrade_expired', invoiceId: 'inv_1' });
+      expect(change).toBe('subscription.pending_update_expired');
+      expect(state).toMatchObject({ planId: 'basic', pendingUpdate: null });
+    });
+
+    it('ignores another invoice: paying or expiring it changes nothing', () => {
+      const pending = request(active());
+      expectIllegal(pending, paid('inv_other'), 'no_pending_upgrade', /waits for invoice inv_1/);
+      expectIllegal(pending, { type: 'upgrade_expired', invoiceId: 'inv_other' }, 'no_pending_upgrade');
+      expectIllegal(active(), { type: 'upgrade_expired', invoiceId: 'inv_1' }, 'no_pending_upgrade');
+    });
+
+    it('refuses a paid invoice that names another plan than the pending one', () => {
+      expectIllegal(request(active()), paid('inv_1', 'mini'), 'no_pending_upgrade', /not the pending pro/);
+    });
+
+    it('is idempotent: a second payment notice of the same invoice is refused, not applied twice', () => {
+      const once = transition(request(active()), paid()).state;
+      expectIllegal(once, paid(), 'same_plan', /already on plan pro/);
+    });
+
+    it('a late payment of a dropped upgrade still buys it for the period it priced, and only that one', () => {
+      const dropped = apply(request(active()), { type: 'upgrade_expired', invoiceId: 'inv_1' });
+      expect(transition(dropped, paid()).state).toMatchObject({ planId: 'pro', pendingUpdate: null });
+      expectIllegal(dropped, paid('inv_1', 'pro', plusDays(PERIOD_END, 1)), 'no_pending_upgrade', /another period/);
+      const renewed = apply(dropped, { type: 'renewal_paid', interval: MONTH });
+      expectIllegal(renewed, paid(), 'no_pending_upgrade', /another period/);
+      expectIllegal(request(dropped, 'inv_2', 'max'), paid(), 'no_pending_upgrade', /waits for invoice inv_2/);
+    });
+
+    it('allows one pending upgrade at a time, and no other switch while it waits', () => {
+      const pending = request(active());
+      expectIllegal(pending, { type: 'upgrade_requested', now: T0, newPlanId: 'max', newPriceId: 'price_max', invoiceId: 'inv_2' }, 'upgrade_pending', /waiting for invoice inv_1/);
+      expectIllegal(pending, { type: 'switch_plan', now: T0, newPlanId: 'mini', direction: 'downgrade' }, 'upgrade_pending');
+      expectIllegal(pending, { type: 'switch_plan', now: T0, newPlanId: 'max', direction: 'upgrade' }, 'upgrade_pending');
+    });
+
+    it('refuses the current plan, the plan already scheduled, a request without invoice, and anything but active', () => {
+      expectIllegal(active(), { type: 'upgrade_requested', now: T0, newPlanId: 'basic', newPriceId: 'p', invoiceId: 'inv_1' }, 'same_plan');
+      const downgraded = apply(active(), { type: 'switch_plan', now: T0, newPlanId: 'mini', direction: 'downgrade' });
+      expectIllegal(downgraded, { type: 'upgrade_requested', now: T0, newPlanId: 'mini', newPriceId: 'p', invoiceId: 'inv_1' }, 'same_plan');
+      expectIllegal(active(), { type: 'upgrade_requested', now: T0, newPlanId: 'pro', newPriceId: 'p', invoiceId: '' });
+      for (const s of [incomplete(), pastDue(), paused(), unpaid(), canceled()]) {
+        expectIllegal(s, { type: 'upgrade_requested', now: T0, newPlanId: 'pro', newPriceId: 'p', invoiceId: 'inv_1' });
+      }
+    });
+
+    it('keeps the pending change through pause and past due, and applies it there when paid', () => {
+      const pausedPending = apply(request(active()), { type: 'pause', now: plusDays(T0, 4), resumeAt: null, maxPauseDays: null });
+      expect(transition(pausedPending, paid()).state).toMatchObject({ status: S.Paused, planId: 'pro', pendingUpdate: null });
+      const pastDuePending = apply(request(active()), { type: 'period_ended_unpaid', now: PERIOD_END, graceDays: 7 });
+      expect(transition(pastDuePending, { type: 'upgrade_expired', invoiceId: 'inv_1' }).state).toMatchObject({ status: S.PastDue, pendingUpdate: null });
+    });
+
+    it('a scheduled cancellation keeps it; ending the subscription clears it', () => {
+      const scheduled = apply(request(active()), { type: 'cancel_at_period_end', now: T0, reason: null });
+      expect(scheduled.pendingUpdate).toMatchObject({ invoiceId: 'inv_1' });
+      const ended = transition(request(active()), { type: 'cancel_now', now: plusDays(T0, 4), reason: null }).state;
+      expect(ended).toMatchObject({ status: S.Canceled, pendingUpdate: null, planId: 'basic' });
+      expectIllegal(ended, paid());
+    });
+
+    it('a zero-amount upgrade still applies at once through switch_plan', () => {
+      expect(transition(active(), { type: 'switch_plan', now: T0, newPlanId: 'pro', direction: 'upgrade' }).state).toMatchObject({ planId: 'pro', pendingUpdate: null });
+    });
+  });
+
   describe('payment_reversed', () => {
     it('moves active to past_due with grace counted from now', () => {
       const now = plusDays(T0, 3);
@@ -475,6 +574,9 @@ function sampleEvents(now: Date): LifecycleEvent[] {
     { type: 'pause', now, resumeAt: null, maxPauseDays: null },
     { type: 'resume', now },
     { type: 'switch_plan', now, newPlanId: 'pro', direction: 'upgrade' },
+    { type: 'upgrade_requested', now, newPlanId: 'pro', newPriceId: 'price_pro', invoiceId: 'inv_1' },
+    { type: 'upgrade_paid', invoiceId: 'inv_1', planId: 'pro', periodEnd: now },
+    { type: 'upgrade_expired', invoiceId: 'inv_1' },
     { type: 'payment_reversed', now, graceDays: 1 },
     { type: 'payment_restored' },
   ];
@@ -495,6 +597,7 @@ describe('transition invariants (property-based)', () => {
   const at = (s: LifecycleState, t: { anchor: Anchor; offset: number }): Date => new Date(anchorOf(s, t.anchor).getTime() + t.offset);
   const intervalArb = fc.record({ unit: fc.constantFrom<Interval['unit']>('day', 'week', 'month', 'year'), count: fc.integer({ min: 1, max: 3 }) });
   const planArb = fc.constantFrom('basic', 'pro', 'mini');
+  const invoiceArb = fc.constantFrom('inv_1', 'inv_2');
 
   // Irreversible events are rare so sequences live long enough to reach unpaid, resume, etc.
   const often = (arbitrary: fc.Arbitrary<Recipe>) => ({ weight: 5, arbitrary });
@@ -529,6 +632,23 @@ describe('transition invariants (property-based)', () => {
         .tuple(timeArb, planArb, fc.constantFrom<'upgrade' | 'downgrade'>('upgrade', 'downgrade'))
         .map(([t, newPlanId, direction]): Recipe => (s) => ({ type: 'switch_plan', now: at(s, t), newPlanId, direction })),
     ),
+    often(
+      fc
+        .tuple(timeArb, planArb, invoiceArb)
+        .map(([t, newPlanId, invoiceId]): Recipe => (s) => ({ type: 'upgrade_requested', now: at(s, t), newPlanId, newPriceId: `price_${newPlanId}`, invoiceId })),
+    ),
+    // Mostly the invoice the pending change waits for (or the plan it names), sometimes another.
+    often(
+      fc
+        .tuple(fc.boolean(), invoiceArb, planArb, fc.constantFrom<Anchor>('end', 'start'))
+        .map(([own, invoiceId, planId, anchor]): Recipe => (s) => ({
+          type: 'upgrade_paid',
+          invoiceId: own && s.pendingUpdate ? s.pendingUpdate.invoiceId : invoiceId,
+          planId: own && s.pendingUpdate ? s.pendingUpdate.planId : planId,
+          periodEnd: anchorOf(s, anchor),
+        })),
+    ),
+    often(fc.tuple(fc.boolean(), invoiceArb).map(([own, invoiceId]): Recipe => (s) => ({ type: 'upgrade_expired', invoiceId: own && s.pendingUpdate ? s.pendingUpdate.invoiceId : invoiceId }))),
     often(fc.tuple(timeArb, graceArb).map(([t, graceDays]): Recipe => (s) => ({ type: 'payment_reversed', now: at(s, t), graceDays }))),
     often(fc.constant((): LifecycleEvent => ({ type: 'payment_restored' }))),
   );
@@ -563,6 +683,20 @@ describe('transition invariants (property-based)', () => {
           } else {
             expectInvariants(result.state);
           }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('changes the plan only when an upgrade is paid, applies at once, or at renewal; a pending upgrade never does it alone', () => {
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        for (const { before, event, result } of run(scenario)) {
+          if (result instanceof IllegalTransitionError || result.state.planId === before.planId) continue;
+          expect(['upgrade_paid', 'switch_plan', 'renewal_paid']).toContain(event.type);
+          if (event.type === 'switch_plan') expect(before.pendingUpdate).toBeNull();
+          if (event.type === 'upgrade_paid' && before.pendingUpdate !== null) expect(result.state.planId).toBe(before.pendingUpdate.planId);
         }
       }),
       { numRuns: 300 },
@@ -621,6 +755,10 @@ describe('transition invariants (property-based)', () => {
       maxPauseDays: fc.option(anyNumber),
       newPlanId: planArb,
       direction: fc.constantFrom('upgrade', 'downgrade'),
+      newPriceId: fc.option(fc.string()),
+      invoiceId: fc.option(fc.constantFrom('inv_1', 'inv_2', '')),
+      planId: fc.option(planArb),
+      periodEnd: fc.option(anyDate),
     }) as unknown as fc.Arbitrary<LifecycleEvent>;
     fc.assert(
       fc.property(scenarioArb, fc.array(hostileEvent, { maxLength: 10 }), (scenario, events) => {
@@ -667,6 +805,7 @@ describe('transition invariants (property-based)', () => {
         'subscription.paused',
         'subscription.resumed',
         'subscription.updated',
+        'subscription.pending_update_expired',
       ].sort(),
     );
   });

@@ -23,6 +23,16 @@ export interface LifecycleState {
   graceUntil: Date | null; // set while past_due
   planId: string;
   pendingPlanId: string | null; // a downgrade scheduled for period end
+  pendingUpdate: PendingUpdate | null; // an upgrade waiting for its proration invoice to be paid
+}
+
+// An upgrade that charges a proration changes nothing until its invoice is paid. The price is
+// carried for the service that applies it; the lifecycle only compares plans and invoices.
+export interface PendingUpdate {
+  planId: string;
+  priceId: string;
+  invoiceId: string;
+  createdAt: Date;
 }
 
 export interface Interval {
@@ -43,6 +53,10 @@ export type LifecycleEvent =
   | { type: 'pause'; now: Date; resumeAt: Date | null; maxPauseDays: number | null }
   | { type: 'resume'; now: Date }
   | { type: 'switch_plan'; now: Date; newPlanId: string; direction: 'upgrade' | 'downgrade' }
+  | { type: 'upgrade_requested'; now: Date; newPlanId: string; newPriceId: string; invoiceId: string }
+  // The invoice's proration line says what was bought and for which period.
+  | { type: 'upgrade_paid'; invoiceId: string; planId: string; periodEnd: Date }
+  | { type: 'upgrade_expired'; invoiceId: string }
   | { type: 'payment_reversed'; now: Date; graceDays: number }
   // The reversed invoice was paid again: back to active for the same period (no extra period).
   | { type: 'payment_restored' };
@@ -61,9 +75,10 @@ export type LifecycleChange =
   | 'subscription.paused'
   | 'subscription.resumed'
   | 'subscription.updated'
+  | 'subscription.pending_update_expired'
   | 'subscription.payment_reversed';
 
-export type IllegalTransitionCode = 'illegal_transition' | 'same_plan' | 'invalid_pause';
+export type IllegalTransitionCode = 'illegal_transition' | 'same_plan' | 'invalid_pause' | 'upgrade_pending' | 'no_pending_upgrade';
 
 export class IllegalTransitionError extends Error {
   readonly code: IllegalTransitionCode;
@@ -120,6 +135,7 @@ export function initialState(planId: string, now: Date, interval: Interval): Lif
     graceUntil: null,
     planId,
     pendingPlanId: null,
+    pendingUpdate: null,
   };
 }
 
@@ -136,6 +152,9 @@ const VERBS: Record<LifecycleEventType, string> = {
   pause: 'pause',
   resume: 'resume',
   switch_plan: 'switch the plan of',
+  upgrade_requested: 'request an upgrade of',
+  upgrade_paid: 'apply a paid upgrade to',
+  upgrade_expired: 'drop the pending upgrade of',
   payment_reversed: 'reverse a payment on',
   payment_restored: 'restore a payment on',
 };
@@ -153,7 +172,11 @@ const cloneState = (s: LifecycleState): LifecycleState => ({
   pausedAt: copy(s.pausedAt),
   resumeAt: copy(s.resumeAt),
   graceUntil: copy(s.graceUntil),
+  pendingUpdate: s.pendingUpdate === null ? null : { ...s.pendingUpdate, createdAt: new Date(s.pendingUpdate.createdAt.getTime()) },
 });
+
+// Where a pending upgrade can live: never before activation, never after the end.
+const LIVE: readonly SubscriptionStatus[] = [SubscriptionStatus.Active, SubscriptionStatus.PastDue, SubscriptionStatus.Paused, SubscriptionStatus.Unpaid];
 
 export function transition(
   state: LifecycleState,
@@ -304,10 +327,11 @@ export function transition(
       return { state: next, change: 'subscription.resumed' };
     }
 
-    // -> subscription.updated: upgrades apply now (proration elsewhere), downgrades wait for renewal.
+    // -> subscription.updated: an upgrade with nothing to charge applies now, downgrades wait for renewal.
     case 'switch_plan':
       requireStatus(S.Active);
       if (event.newPlanId === state.planId) fail(`already on plan ${state.planId}`, 'same_plan');
+      if (state.pendingUpdate) fail(pendingMessage(state.pendingUpdate), 'upgrade_pending');
       if (event.direction === 'upgrade') {
         next.planId = event.newPlanId;
         next.pendingPlanId = null;
@@ -315,6 +339,43 @@ export function transition(
         next.pendingPlanId = event.newPlanId;
       }
       return { state: next, change: 'subscription.updated' };
+
+    // -> subscription.updated: the plan stays; the upgrade waits for its proration invoice. One at a
+    // time, so a payment in flight for the first can never be mistaken for the second.
+    case 'upgrade_requested':
+      requireStatus(S.Active);
+      if (event.newPlanId === state.planId) fail(`already on plan ${state.planId}`, 'same_plan');
+      if (state.pendingUpdate) fail(pendingMessage(state.pendingUpdate), 'upgrade_pending');
+      if (event.newPlanId === state.pendingPlanId) fail(`plan ${event.newPlanId} is already scheduled for renewal`, 'same_plan');
+      if (!event.invoiceId || !event.newPriceId) fail('an upgrade needs its invoice and price');
+      next.pendingUpdate = { planId: event.newPlanId, priceId: event.newPriceId, invoiceId: event.invoiceId, createdAt: new Date(event.now.getTime()) };
+      return { state: next, change: 'subscription.updated' };
+
+    // -> subscription.updated: the proration is paid, so the plan changes and replaces any scheduled
+    // downgrade. A late payment of an upgrade already dropped still buys it, but only for the period
+    // it was priced for and only while no other upgrade waits.
+    case 'upgrade_paid': {
+      requireStatus(...LIVE);
+      const pending = state.pendingUpdate;
+      if (pending !== null && pending.invoiceId === event.invoiceId) {
+        if (pending.planId !== event.planId) fail(`invoice ${event.invoiceId} paid for plan ${event.planId}, not the pending ${pending.planId}`, 'no_pending_upgrade');
+      } else {
+        if (pending !== null) fail(`the pending upgrade waits for invoice ${pending.invoiceId}, not ${event.invoiceId}`, 'no_pending_upgrade');
+        if (!isValidDate(event.periodEnd) || event.periodEnd.getTime() !== state.currentPeriodEnd.getTime()) fail(`invoice ${event.invoiceId} priced another period`, 'no_pending_upgrade');
+        if (event.planId === state.planId) fail(`already on plan ${state.planId}`, 'same_plan');
+      }
+      next.planId = event.planId;
+      next.pendingPlanId = null;
+      next.pendingUpdate = null;
+      return { state: next, change: 'subscription.updated' };
+    }
+
+    // -> subscription.pending_update_expired: the proration invoice ran out (or was voided) unpaid.
+    case 'upgrade_expired':
+      requireStatus(...LIVE);
+      if (state.pendingUpdate === null || state.pendingUpdate.invoiceId !== event.invoiceId) fail(`no pending upgrade waits for invoice ${event.invoiceId}`, 'no_pending_upgrade');
+      next.pendingUpdate = null;
+      return { state: next, change: 'subscription.pending_update_expired' };
 
     // -> subscription.past_due: a reorg undid a confirmed payment; never lose it silently, give grace from now.
     case 'payment_reversed':
@@ -347,7 +408,13 @@ function endAs(canceledAt: Date, endedAt: Date): Partial<LifecycleState> {
     resumeAt: null,
     graceUntil: null,
     pendingPlanId: null,
+    // Its invoice is voided with the subscription, as Stripe discards a pending update on cancel.
+    pendingUpdate: null,
   };
+}
+
+function pendingMessage(p: PendingUpdate): string {
+  return `an upgrade to plan ${p.planId} is waiting for invoice ${p.invoiceId} to be paid`;
 }
 
 export function canTransition(state: LifecycleState, event: LifecycleEvent): boolean {

@@ -53,6 +53,7 @@ describe('webhook event catalogue', () => {
       'subscription.paused': true,
       'subscription.resumed': true,
       'subscription.updated': true,
+      'subscription.pending_update_expired': true,
       'subscription.payment_reversed': true,
     } satisfies Record<LifecycleChange, true>;
     expect(Object.keys(changes).filter((type) => !isWebhookEventType(type))).toEqual([]);

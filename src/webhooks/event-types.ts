@@ -10,6 +10,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'subscription.activated',
   'subscription.renewed',
   'subscription.updated',
+  'subscription.pending_update_expired',
   'subscription.cancellation_scheduled',
   'subscription.cancellation_unscheduled',
   'subscription.paused',
