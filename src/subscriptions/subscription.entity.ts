@@ -22,6 +22,11 @@ export class SubscriptionEntity {
   @Column('timestamptz', { name: 'resume_at', nullable: true }) resumeAt!: Date | null;
   @Column('timestamptz', { name: 'grace_until', nullable: true }) graceUntil!: Date | null;
   @Column('text', { name: 'pending_plan_id', nullable: true }) pendingPlanId!: string | null;
+  // An upgrade waiting for its proration invoice (all four set or all null); not the downgrade above.
+  @Column('text', { name: 'pending_update_plan_id', nullable: true }) pendingUpdatePlanId!: string | null;
+  @Column('text', { name: 'pending_update_price_id', nullable: true }) pendingUpdatePriceId!: string | null;
+  @Column('text', { name: 'pending_update_invoice_id', nullable: true }) pendingUpdateInvoiceId!: string | null;
+  @Column('timestamptz', { name: 'pending_update_created_at', nullable: true }) pendingUpdateCreatedAt!: Date | null;
   @Column('jsonb', { default: () => "'{}'" }) metadata!: Record<string, string>;
   // Bumped on every save; transitions also take a row lock (SELECT … FOR UPDATE) so they serialise.
   @VersionColumn() version!: number;

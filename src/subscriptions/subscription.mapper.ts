@@ -1,7 +1,7 @@
 import type { SubscriptionEntity } from './subscription.entity';
-import type { LifecycleState } from './subscription-lifecycle';
+import type { LifecycleState, PendingUpdate } from './subscription-lifecycle';
 
-// The lifecycle module works on plain state; these two functions move it in and out of the row.
+// The lifecycle module works on plain state; these functions move it in and out of the row.
 export function toLifecycleState(s: SubscriptionEntity): LifecycleState {
   return {
     status: s.status,
@@ -16,9 +16,21 @@ export function toLifecycleState(s: SubscriptionEntity): LifecycleState {
     graceUntil: s.graceUntil,
     planId: s.planId,
     pendingPlanId: s.pendingPlanId,
+    pendingUpdate: pendingUpdateOf(s),
   };
 }
 
 export function applyLifecycleState(s: SubscriptionEntity, state: LifecycleState): SubscriptionEntity {
-  return Object.assign(s, state);
+  const { pendingUpdate, ...columns } = state;
+  Object.assign(s, columns);
+  s.pendingUpdatePlanId = pendingUpdate?.planId ?? null;
+  s.pendingUpdatePriceId = pendingUpdate?.priceId ?? null;
+  s.pendingUpdateInvoiceId = pendingUpdate?.invoiceId ?? null;
+  s.pendingUpdateCreatedAt = pendingUpdate?.createdAt ?? null;
+  return s;
+}
+
+export function pendingUpdateOf(s: SubscriptionEntity): PendingUpdate | null {
+  if (!s.pendingUpdatePlanId || !s.pendingUpdatePriceId || !s.pendingUpdateInvoiceId || !s.pendingUpdateCreatedAt) return null;
+  return { planId: s.pendingUpdatePlanId, priceId: s.pendingUpdatePriceId, invoiceId: s.pendingUpdateInvoiceId, createdAt: s.pendingUpdateCreatedAt };
 }

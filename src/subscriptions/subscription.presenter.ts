@@ -1,6 +1,7 @@
 import type { InvoiceEntity } from '../invoices/invoice.entity';
 import { invoiceView } from '../invoices/invoice.presenter';
 import type { SubscriptionEntity } from './subscription.entity';
+import { pendingUpdateOf } from './subscription.mapper';
 
 export function subscriptionView(s: SubscriptionEntity, latestInvoice?: InvoiceEntity | null) {
   return {
@@ -23,6 +24,7 @@ export function subscriptionView(s: SubscriptionEntity, latestInvoice?: InvoiceE
     resumeAt: s.resumeAt?.toISOString() ?? null,
     graceUntil: s.graceUntil?.toISOString() ?? null,
     pendingPlanId: s.pendingPlanId,
+    pendingUpdate: pendingUpdateView(s),
     metadata: s.metadata,
     ...(latestInvoice !== undefined ? { latestInvoice: latestInvoice ? invoiceView(latestInvoice) : null } : {}),
     createdAt: s.createdAt.toISOString(),
@@ -47,5 +49,12 @@ export function subscriptionStateView(s: SubscriptionEntity) {
     resumeAt: v.resumeAt,
     graceUntil: v.graceUntil,
     pendingPlanId: v.pendingPlanId,
+    pendingUpdate: v.pendingUpdate,
   };
+}
+
+// An upgrade that takes effect once its proration invoice is paid (null when none waits).
+function pendingUpdateView(s: SubscriptionEntity): { planId: string; priceId: string; invoiceId: string; createdAt: string } | null {
+  const p = pendingUpdateOf(s);
+  return p && { planId: p.planId, priceId: p.priceId, invoiceId: p.invoiceId, createdAt: p.createdAt.toISOString() };
 }

@@ -11,15 +11,16 @@ import { CustomerRepository } from '../customers/customer.repository';
 import type { CustomerEntity } from '../customers/customer.entity';
 import { Db } from '../database/db.service';
 import type { Page } from '../database/tenant-scope';
+import type { InvoiceEntity, InvoiceLineItem } from '../invoices/invoice.entity';
 import { InvoiceRepository } from '../invoices/invoice.repository';
 import { InvoiceService } from '../invoices/invoice.service';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import type { CancelSubscriptionInput, CreateSubscriptionInput } from './subscription.dto';
 import { SubscriptionEntity } from './subscription.entity';
-import { applyLifecycleState, toLifecycleState } from './subscription.mapper';
+import { applyLifecycleState, pendingUpdateOf, toLifecycleState } from './subscription.mapper';
 import { subscriptionStateView, subscriptionView, type SubscriptionView } from './subscription.presenter';
 import { SubscriptionRepository, type SubscriptionFilter } from './subscription.repository';
-import { IllegalTransitionError, initialState, SubscriptionStatus, transition, type LifecycleEvent } from './subscription-lifecycle';
+import { canTransition, IllegalTransitionError, initialState, SubscriptionStatus, transition, type LifecycleEvent } from './subscription-lifecycle';
 
 @Injectable()
 export class SubscriptionService {
@@ -109,6 +110,35 @@ export class SubscriptionService {
     });
   }
 
+  // A proration invoice became paid: the upgrade it was issued for takes effect. Idempotent and a
+  // no-op for any other invoice, or when nothing waits for this one any more. Runs in the caller's
+  // transaction (settlement holds the invoice's lock; the subscription's is taken here).
+  async applyPaidUpgrade(tenant: Tenant, actor: Actor, invoice: InvoiceEntity): Promise<SubscriptionEntity | null> {
+    const line = prorationLine(tenant, invoice);
+    if (!line || !invoice.periodEnd) return null;
+    const periodEnd = invoice.periodEnd;
+    return this.db.transaction(async () => {
+      const subscription = await this.subscriptions.getForUpdate(tenant, invoice.subscriptionId!);
+      const event: LifecycleEvent = { type: 'upgrade_paid', invoiceId: invoice.id, planId: line.planId, periodEnd };
+      if (!canTransition(toLifecycleState(subscription), event)) return null;
+      // The price is not lifecycle state: it follows the plan the invoice paid for.
+      subscription.priceId = pendingUpdateOf(subscription)?.priceId ?? line.priceId;
+      return this.applyTransition(tenant, actor, subscription, event);
+    });
+  }
+
+  // A proration invoice ran out or was voided unpaid: the upgrade waiting for it is dropped and the
+  // plan stays. Same guarantees as applyPaidUpgrade.
+  async dropPendingUpgrade(tenant: Tenant, actor: Actor, invoice: InvoiceEntity): Promise<SubscriptionEntity | null> {
+    if (!prorationLine(tenant, invoice)) return null;
+    return this.db.transaction(async () => {
+      const subscription = await this.subscriptions.getForUpdate(tenant, invoice.subscriptionId!);
+      const event: LifecycleEvent = { type: 'upgrade_expired', invoiceId: invoice.id };
+      if (!canTransition(toLifecycleState(subscription), event)) return null;
+      return this.applyTransition(tenant, actor, subscription, event);
+    });
+  }
+
   // The one path by which a subscription changes state: lifecycle rules, save, audit and event together.
   async applyTransition(tenant: Tenant, actor: Actor, subscription: SubscriptionEntity, event: LifecycleEvent): Promise<SubscriptionEntity> {
     const before = subscriptionStateView(subscription);
@@ -135,6 +165,15 @@ export class SubscriptionService {
     });
     return saved;
   }
+}
+
+// The line that says which plan and price an upgrade invoice bought; null for every other invoice
+// (and for another merchant's or mode's, which never reaches here but must never count).
+function prorationLine(tenant: Tenant, invoice: InvoiceEntity): (InvoiceLineItem & { planId: string; priceId: string }) | null {
+  if (invoice.billingReason !== 'subscription_update' || !invoice.subscriptionId) return null;
+  if (invoice.merchantId !== tenant.merchantId || invoice.livemode !== tenant.livemode) return null;
+  const line = invoice.lineItems.find((l) => l.kind === 'proration');
+  return line?.planId && line.priceId ? { ...line, planId: line.planId, priceId: line.priceId } : null;
 }
 
 function choosePrice(plan: PlanEntity, customer: CustomerEntity, assetId: string | undefined): PriceEntity {
