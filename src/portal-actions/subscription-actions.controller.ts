@@ -75,7 +75,7 @@ function back(reply: FastifyReply, id: string, done: string): void {
 }
 
 // The subscription page itself belongs to PortalController; this adds the action buttons the
-// customer may use there (and the notice after an action) to its view-model, without the
+// customer may use there (the notice after an action, an upgrade waiting for payment) to its view-model, without the
 // portal module knowing about the actions.
 @Injectable()
 export class SubscriptionPageActionsInterceptor implements NestInterceptor {
@@ -91,9 +91,9 @@ export class SubscriptionPageActionsInterceptor implements NestInterceptor {
         from(
           (async () => {
             if (!request.portal || !id || !data || typeof data !== 'object') return data;
-            const actions = await this.actions.availability(request.portal, id);
+            const [actions, pendingUpgrade] = await Promise.all([this.actions.availability(request.portal, id), this.actions.pendingUpgrade(request.portal, id)]);
             const notice = typeof done === 'string' && Object.hasOwn(DONE_MESSAGES, done) ? DONE_MESSAGES[done] : null;
-            return { ...data, actions, anyAction: Object.values(actions).some(Boolean), notice };
+            return { ...data, actions, anyAction: Object.values(actions).some(Boolean), notice, pendingUpgrade };
           })(),
         ),
       ),

@@ -14,12 +14,12 @@ import { MerchantRepository } from '../merchants/merchant.repository';
 import type { PortalContext } from '../portal/portal-session.service';
 import { PortalPresenter } from '../portal/portal.presenter';
 import { PortalRepository } from '../portal/portal.repository';
-import { formatDate, intervalLabel } from '../portal/view-helpers';
+import { formatDate, formatDateTime, intervalLabel } from '../portal/view-helpers';
 import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
-import { toLifecycleState } from '../subscriptions/subscription.mapper';
+import { pendingUpdateOf, toLifecycleState } from '../subscriptions/subscription.mapper';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { SubscriptionService } from '../subscriptions/subscription.service';
-import { canTransition, type LifecycleEvent } from '../subscriptions/subscription-lifecycle';
+import { canTransition, type LifecycleEvent, type PendingUpdate } from '../subscriptions/subscription-lifecycle';
 import { prorateUpgrade } from './proration';
 
 const DAY_MS = 86_400_000;
@@ -36,7 +36,7 @@ export const DONE_MESSAGES: Record<string, string> = {
   'cancel-undone': 'The cancellation was withdrawn: your subscription continues.',
   paused: 'Your subscription is paused. No renewal invoices are issued while it is paused.',
   resumed: 'Your subscription is active again; the current period moved forward by the time it was paused.',
-  'plan-upgraded': 'Your new plan applies now. The invoice for the difference is listed below.',
+  'plan-upgraded': 'Your upgrade takes effect once the invoice for the difference is paid. Until then you keep your current plan.',
   'plan-changed': 'Your new plan applies now. Nothing is due for the rest of this period.',
   'plan-change-scheduled': 'Your plan changes at the next renewal. Nothing is due now.',
 };
@@ -80,6 +80,16 @@ export class SubscriptionActionsService {
     const now = this.clock.now();
     const options = this.permitted(ctx, merchant, 'switch') && canTransition(toLifecycleState(subscription), switchProbe(subscription, now)) ? await this.switchOptions(ctx.tenant, merchant, subscription) : [];
     return this.available(ctx, merchant, subscription, now, options.length > 0);
+  }
+
+  // The upgrade waiting for its invoice, as the subscription page shows it (null when none waits).
+  async pendingUpgrade(ctx: PortalContext, subscriptionId: string) {
+    const subscription = await this.portal.subscription(ctx.tenant, ctx.customerId, subscriptionId);
+    const pending = pendingUpdateOf(subscription);
+    if (!pending) return null;
+    const [plans, invoice] = await Promise.all([this.portal.plans(ctx.tenant, [pending.planId]), this.portal.invoice(ctx.tenant, ctx.customerId, pending.invoiceId)]);
+    const summary = this.presenter().invoiceSummary(invoice);
+    return { planName: plans.get(pending.planId)?.name ?? pending.planId, invoiceId: invoice.id, invoiceNumber: invoice.number, amountDue: summary.amountDue, payable: summary.payable, expiresAt: summary.expiresAt };
   }
 
   // ---- cancel / resume --------------------------------------------------------------------
@@ -184,6 +194,7 @@ export class SubscriptionActionsService {
   async switchPage(ctx: PortalContext, id: string, planId: string | undefined) {
     const { layout, merchant, subscription, view } = await this.page(ctx, id, 'Change plan');
     this.requirePermitted(ctx, merchant, 'switch');
+    await this.refuseWhilePending(ctx, subscription);
     const now = this.clock.now();
     if (!canTransition(toLifecycleState(subscription), switchProbe(subscription, now))) {
       throw new DomainError('illegal_transition', `Only an active subscription can change plans; this one is ${view.status.toLowerCase()}.`);
@@ -211,6 +222,7 @@ export class SubscriptionActionsService {
     this.requirePermitted(ctx, merchant, 'switch');
     return this.db.transaction(async () => {
       const subscription = await this.locked(ctx, id);
+      await this.refuseWhilePending(ctx, subscription);
       const option = await this.chosen(ctx.tenant, merchant, subscription, planId);
       const currentPrice = await this.plans.getPrice(ctx.tenant, subscription.priceId);
       const now = this.clock.now();
@@ -228,39 +240,66 @@ export class SubscriptionActionsService {
         periodEnd: subscription.currentPeriodEnd,
         now,
       });
-      // The price is not part of the lifecycle state; set it on the row the transition saves.
-      subscription.priceId = option.price.id;
-      const saved = await this.lifecycle.applyTransition(ctx.tenant, actorOf(ctx), subscription, { type: 'switch_plan', now, newPlanId: option.plan.id, direction: 'upgrade' });
-      if (amount === 0n) return 'plan-changed';
-      await this.invoices.issue(ctx.tenant, actorOf(ctx), {
+      if (amount === 0n) {
+        // Nothing left to charge: the upgrade applies now. The price is not lifecycle state; set it on the row the transition saves.
+        subscription.priceId = option.price.id;
+        await this.lifecycle.applyTransition(ctx.tenant, actorOf(ctx), subscription, { type: 'switch_plan', now, newPlanId: option.plan.id, direction: 'upgrade' });
+        return 'plan-changed';
+      }
+      // The plan stays until the invoice for the difference is paid on chain (Stripe's pending_if_incomplete).
+      const invoice = await this.invoices.issue(ctx.tenant, actorOf(ctx), {
         merchant,
-        customerId: saved.customerId,
-        subscriptionId: saved.id,
+        customerId: subscription.customerId,
+        subscriptionId: subscription.id,
         plan: option.plan,
         price: option.price,
-        quantity: saved.quantity,
+        quantity: subscription.quantity,
         periodStart: now,
-        periodEnd: saved.currentPeriodEnd,
+        periodEnd: subscription.currentPeriodEnd,
         billingReason: 'subscription_update',
         lineItems: [
           {
             kind: 'proration',
-            description: `Upgrade to ${option.plan.name} × ${saved.quantity}, remainder of the period (${isoDay(now)} – ${isoDay(saved.currentPeriodEnd)})`,
+            description: `Upgrade to ${option.plan.name} × ${subscription.quantity}, remainder of the period (${isoDay(now)} – ${isoDay(subscription.currentPeriodEnd)})`,
             planId: option.plan.id,
             priceId: option.price.id,
-            quantity: saved.quantity,
+            quantity: subscription.quantity,
             unitAmount: (option.price.amount - currentPrice.amount).toString(),
             amount: amount.toString(),
             periodStart: now.toISOString(),
-            periodEnd: saved.currentPeriodEnd.toISOString(),
+            periodEnd: subscription.currentPeriodEnd.toISOString(),
           },
         ],
+      });
+      await this.lifecycle.applyTransition(ctx.tenant, actorOf(ctx), subscription, {
+        type: 'upgrade_requested',
+        now,
+        newPlanId: option.plan.id,
+        newPriceId: option.price.id,
+        invoiceId: invoice.id,
       });
       return 'plan-upgraded';
     });
   }
 
   // ---- internals --------------------------------------------------------------------------
+
+  // One upgrade at a time: a payment already on its way for the first must not end up paying for
+  // a second, so the customer pays that invoice or lets it expire before switching again.
+  private async refuseWhilePending(ctx: PortalContext, subscription: SubscriptionEntity): Promise<void> {
+    const pending: PendingUpdate | null = pendingUpdateOf(subscription);
+    if (!pending) return;
+    const [plans, invoice] = await Promise.all([
+      this.portal.plans(ctx.tenant, [pending.planId]),
+      this.portal.invoice(ctx.tenant, ctx.customerId, pending.invoiceId).catch(() => null),
+    ]);
+    const planName = plans.get(pending.planId)?.name ?? 'another plan';
+    const which = invoice ? `invoice ${invoice.number}` : 'its invoice';
+    const until = invoice ? ` (it expires ${formatDateTime(invoice.expiresAt)})` : '';
+    throw new DomainError('illegal_transition', `Your upgrade to ${planName} is waiting for payment of ${which}. Pay it, or let it expire${until}, before changing plans again.`, {
+      reason: 'upgrade_pending',
+    });
+  }
 
   private preview(p: PortalPresenter, s: SubscriptionEntity, currentPrice: PriceEntity, option: SwitchOption, now: Date) {
     const upgrade = option.price.amount > currentPrice.amount;

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createTestApp, type TestApp } from '../app';
 import { prorateUpgrade } from '../../src/portal-actions/proration';
 import { SubscriptionService } from '../../src/subscriptions/subscription.service';
 import { createPlan, createPortalCustomer, createPortalMerchant, csrfFrom, db, openPortal, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
-// Issue 4, items 1–3: cancel / undo, pause / resume, switch plan from the customer portal.
+// Cancel / undo, pause / resume, switch plan from the customer portal.
 
 const DAY = 86_400_000;
 
@@ -20,6 +21,9 @@ interface SubRow {
   cancel_at_period_end: boolean;
   cancellation_reason: string | null;
   pending_plan_id: string | null;
+  pending_update_plan_id: string | null;
+  pending_update_price_id: string | null;
+  pending_update_invoice_id: string | null;
   resume_at: Date | null;
   current_period_start: Date;
   current_period_end: Date;
@@ -33,7 +37,7 @@ describe('portal subscription actions', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ env: suiteEnv('portal-sub-actions') });
-    m = await createPortalMerchant(t, { name: 'Actions Shop', patch: { portalSettings: { pause: true, maxPauseDays: null } } });
+    m = await shop('Actions Shop', { portalSettings: { pause: true, maxPauseDays: null } });
     proPlan = await createPlan(m, 'Pro', '25000000');
     basicPlan = await createPlan(m, 'Basic', '5000000');
   });
@@ -41,6 +45,11 @@ describe('portal subscription actions', () => {
   afterAll(async () => {
     await t.close();
   });
+
+  // A receiving address belongs to one merchant, so every shop here receives at its own.
+  function shop(name: string, patch: Record<string, unknown> = {}): Promise<PortalMerchant> {
+    return createPortalMerchant(t, { name, patch: { receivingAddresses: { '31337': `0x${randomBytes(20).toString('hex')}` }, ...patch } });
+  }
 
   async function activate(merchantId: string, subscriptionId: string): Promise<void> {
     const service = t.app.get(SubscriptionService);
@@ -77,6 +86,10 @@ describe('portal subscription actions', () => {
   async function row(id: string): Promise<SubRow> {
     const rows: SubRow[] = await db(t).query(`SELECT * FROM subscription WHERE id = $1`, [id]);
     return rows[0];
+  }
+
+  function upgradeInvoices(subscriptionId: string): Promise<{ id: string; number: string; status: string; subtotal: string; line_items: { kind: string; amount: string; planId: string }[] }[]> {
+    return db(t).query(`SELECT id, number, status, subtotal::text, line_items FROM invoice WHERE subscription_id = $1 AND billing_reason = 'subscription_update' ORDER BY created_at`, [subscriptionId]);
   }
 
   // Audit rows and outbox events about the subscription, after the activation.
@@ -139,7 +152,7 @@ describe('portal subscription actions', () => {
     });
 
     it('cancels at once when the merchant cancels immediately', async () => {
-      const now = await createPortalMerchant(t, { name: 'Immediate Shop', patch: { portalSettings: { cancelMode: 'immediately' } } });
+      const now = await shop('Immediate Shop', { portalSettings: { cancelMode: 'immediately' } });
       const o = await fresh(now);
       const confirm = await page(o, '/cancel');
       expect(confirm.text).toContain('Canceling ends your subscription immediately');
@@ -206,7 +219,7 @@ describe('portal subscription actions', () => {
     });
 
     it('refuses dates in the past, beyond the maximum, and an indefinite pause when a maximum is set', async () => {
-      const limited = await createPortalMerchant(t, { name: 'Limited Pause', patch: { portalSettings: { pause: true, maxPauseDays: 30 } } });
+      const limited = await shop('Limited Pause', { portalSettings: { pause: true, maxPauseDays: 30 } });
       const o = await fresh(limited);
       const form = await page(o, '/pause');
       expect(form.text).not.toContain('value="indefinitely"');
@@ -252,34 +265,93 @@ describe('portal subscription actions', () => {
       expect(preview.text).toContain('Confirm switch to Pro');
     });
 
-    it('upgrades now with a prorated invoice for the difference', async () => {
+    it('an upgrade waits for its prorated invoice: the plan stays, the change is pending, the page offers to pay it', async () => {
       const c = await createPortalCustomer(m);
       await activate(m.id, c.subscriptionId);
       t.clock.advance(9 * DAY + 12_345);
       const o = await open(m, c);
       const before = await row(c.subscriptionId);
+      const preview = await page(o, `/switch?planId=${proPlan}`);
+      expect(preview.text).toContain('Once the invoice for the difference is paid');
+      expect(preview.text).toContain('Your plan changes to Pro once that invoice is paid and confirmed on chain');
       const res = await post(o, 'switch', { planId: proPlan });
       expect(res.status).toBe(303);
       expect(res.headers.location).toContain('?done=plan-upgraded');
-      const after = await row(c.subscriptionId);
-      const proPrice: { id: string }[] = await db(t).query(`SELECT id FROM price WHERE plan_id = $1`, [proPlan]);
-      expect(after).toMatchObject({ plan_id: proPlan, price_id: proPrice[0].id, pending_plan_id: null, status: 'active' });
+
       const expected = prorateUpgrade({ oldUnitAmount: 10_000_000n, newUnitAmount: 25_000_000n, quantity: 1, periodStart: before.current_period_start, periodEnd: before.current_period_end, now: t.clock.now() }).amount;
       expect(expected).toBeGreaterThan(0n);
       expect(expected).toBeLessThan(15_000_000n);
-      const invoices: { subtotal: string; billing_reason: string; line_items: { kind: string; amount: string }[] }[] = await db(t).query(
-        `SELECT subtotal::text, billing_reason, line_items FROM invoice WHERE subscription_id = $1 AND billing_reason = 'subscription_update'`,
-        [c.subscriptionId],
-      );
+      const invoices = await upgradeInvoices(c.subscriptionId);
       expect(invoices).toHaveLength(1);
-      expect(invoices[0]).toMatchObject({ subtotal: expected.toString(), line_items: [{ kind: 'proration', amount: expected.toString() }] });
+      expect(invoices[0]).toMatchObject({ status: 'open', subtotal: expected.toString(), line_items: [{ kind: 'proration', amount: expected.toString(), planId: proPlan }] });
+      const proPrice: { id: string }[] = await db(t).query(`SELECT id FROM price WHERE plan_id = $1`, [proPlan]);
+      expect(await row(c.subscriptionId)).toMatchObject({
+        plan_id: m.planId,
+        price_id: before.price_id,
+        pending_plan_id: null,
+        status: 'active',
+        pending_update_plan_id: proPlan,
+        pending_update_price_id: proPrice[0].id,
+        pending_update_invoice_id: invoices[0].id,
+      });
+
       const log = await trail(c.subscriptionId);
-      expect(log.audits).toEqual(['subscription.switch_plan']);
+      expect(log.audits).toEqual(['subscription.upgrade_requested']);
       expect(log.events.map((e) => e.type)).toEqual(['subscription.updated']);
-      expect(log.events[0].data).toMatchObject({ initiated_by: 'customer_portal', changes: { before: { planId: m.planId }, after: { planId: proPlan } } });
+      expect(log.events[0].data).toMatchObject({
+        initiated_by: 'customer_portal',
+        changes: { before: { planId: m.planId, pendingUpdate: null }, after: { planId: m.planId, pendingUpdate: { planId: proPlan, priceId: proPrice[0].id, invoiceId: invoices[0].id } } },
+      });
+      const api = (await m.client.get(`/api/v1/subscriptions/${c.subscriptionId}`)).body;
+      expect(api).toMatchObject({ planId: m.planId, pendingPlanId: null, pendingUpdate: { planId: proPlan, priceId: proPrice[0].id, invoiceId: invoices[0].id, createdAt: t.clock.now().toISOString() } });
+
       const shown = await t.http().get(res.headers.location).set('cookie', o.cookie);
-      expect(shown.text).toContain('<h1 class="page-title">Pro</h1>');
-      expect(shown.text).toContain('Your new plan applies now');
+      expect(shown.text).toContain('<h1 class="page-title">Starter</h1>');
+      expect(shown.text).toContain('Your upgrade takes effect once the invoice for the difference is paid');
+      expect(shown.text).toContain(`Upgrade to <strong>Pro</strong> pending payment of invoice <a href="/portal/invoices/${invoices[0].id}">${invoices[0].number}</a>`);
+      expect(shown.text).toContain(`<a class="button primary" href="/portal/invoices/${invoices[0].id}#pay">Pay</a>`);
+      expect(shown.text).not.toContain(`href="/portal/subscriptions/${c.subscriptionId}/switch"`);
+    });
+
+    it('refuses another switch while an upgrade waits for payment, saying which invoice to pay', async () => {
+      const o = await fresh();
+      expect((await post(o, 'switch', { planId: proPlan })).status).toBe(303);
+      const [pending] = await upgradeInvoices(o.c.subscriptionId);
+      for (const planId of [basicPlan, proPlan]) {
+        const again = await post(o, 'switch', { planId });
+        expect(again.status).toBe(422);
+        expect(again.text).toContain(`Your upgrade to Pro is waiting for payment of invoice ${pending.number}. Pay it, or let it expire`);
+      }
+      const form = await page(o, '/switch');
+      expect(form.status).toBe(422);
+      expect(form.text).toContain('Your upgrade to Pro is waiting for payment');
+      expect(await upgradeInvoices(o.c.subscriptionId)).toHaveLength(1);
+      expect(await row(o.c.subscriptionId)).toMatchObject({ plan_id: m.planId, pending_plan_id: null, pending_update_invoice_id: pending.id });
+      expect((await trail(o.c.subscriptionId)).events.map((e) => e.type)).toEqual(['subscription.updated']);
+    });
+
+    it('canceling ends a pending upgrade with the subscription and voids its invoice', async () => {
+      const o = await fresh();
+      expect((await post(o, 'switch', { planId: proPlan })).status).toBe(303);
+      expect((await m.client.post(`/api/v1/subscriptions/${o.c.subscriptionId}/cancel`, { atPeriodEnd: false })).status).toBe(200);
+      expect(await row(o.c.subscriptionId)).toMatchObject({ status: 'canceled', plan_id: m.planId, pending_update_plan_id: null, pending_update_invoice_id: null });
+      expect((await upgradeInvoices(o.c.subscriptionId))[0].status).toBe('void');
+      const canceled = (await trail(o.c.subscriptionId)).events.at(-1);
+      expect(canceled).toMatchObject({ type: 'subscription.canceled', data: { changes: { before: { pendingUpdate: { planId: proPlan } }, after: { pendingUpdate: null } } } });
+      expect((await page(o)).text).not.toContain('pending payment of invoice');
+    });
+
+    it('an upgrade with nothing left to charge applies at once', async () => {
+      const c = await createPortalCustomer(m);
+      await activate(m.id, c.subscriptionId);
+      const { current_period_end: end } = await row(c.subscriptionId);
+      t.clock.set(end);
+      const o = await open(m, c);
+      const res = await post(o, 'switch', { planId: proPlan });
+      expect(res.headers.location).toContain('?done=plan-changed');
+      expect(await row(c.subscriptionId)).toMatchObject({ plan_id: proPlan, pending_update_plan_id: null });
+      expect(await upgradeInvoices(c.subscriptionId)).toHaveLength(0);
+      expect((await trail(c.subscriptionId)).audits).toEqual(['subscription.switch_plan']);
     });
 
     it('schedules a downgrade for the renewal, with nothing due', async () => {
@@ -296,7 +368,7 @@ describe('portal subscription actions', () => {
     });
 
     it('refuses the current plan (422) and another merchant’s plan (404)', async () => {
-      const other = await createPortalMerchant(t, { name: 'Other Shop' });
+      const other = await shop('Other Shop');
       const o = await fresh();
       expect((await post(o, 'switch', { planId: m.planId })).status).toBe(422);
       expect((await page(o, `/switch?planId=${m.planId}`)).status).toBe(422);
@@ -307,7 +379,7 @@ describe('portal subscription actions', () => {
     });
 
     it('offers only the merchant’s allowed plans when a list is set', async () => {
-      const picky = await createPortalMerchant(t, { name: 'Picky Shop' });
+      const picky = await shop('Picky Shop');
       const gold = await createPlan(picky, 'Gold', '30000000');
       const silver = await createPlan(picky, 'Silver', '20000000');
       await picky.client.patch('/api/v1/merchant', { portalSettings: { allowedPlanSwitches: [gold] } });
@@ -369,7 +441,7 @@ describe('portal subscription actions', () => {
     });
 
     it('with the settings off the buttons are absent and the POSTs are 403', async () => {
-      const off = await createPortalMerchant(t, { name: 'Locked Shop', patch: { portalSettings: { cancel: false, pause: false, switchPlan: false } } });
+      const off = await shop('Locked Shop', { portalSettings: { cancel: false, pause: false, switchPlan: false } });
       await createPlan(off, 'Pro', '25000000');
       const o = await fresh(off);
       const shown = await page(o);
