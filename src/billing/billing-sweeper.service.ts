@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import type { Tenant } from '../common/tenant';
 import { CustomerRepository } from '../customers/customer.repository';
 import { Db, isUniqueViolation } from '../database/db.service';
+import { acceptsManualPayment } from '../invoices/invoice-lifecycle';
 import { InvoiceService } from '../invoices/invoice.service';
 import { DEFAULT_BILLING_SETTINGS } from '../merchants/merchant.defaults';
 import type { BillingSettings } from '../merchants/merchant.entity';
@@ -91,7 +92,7 @@ export class BillingSweeper {
         this.invoiceExpiry.expire(tenant, BILLING_ACTOR, id, now),
       ),
       void_superseded_renewals: await each('void_superseded_renewals', await this.billing.supersededRenewals(limit), (tenant, id) =>
-        this.invoiceExpiry.voidSuperseded(tenant, BILLING_ACTOR, id),
+        this.invoiceExpiry.voidSuperseded(tenant, BILLING_ACTOR, id, now),
       ),
       expire_first_invoices: await each('expire_first_invoices', await this.billing.dueFirstInvoiceExpiries(now, limit), (tenant, id) =>
         this.expireFirstInvoice(tenant, id, now),
@@ -100,7 +101,7 @@ export class BillingSweeper {
       renew: await each('renew', await this.billing.dueRenewals(now, limit), (tenant, id) => this.issueRenewal(tenant, id, now)),
       end_periods: await each('end_periods', await this.billing.duePeriodEnds(now, limit), (tenant, id) => this.endPeriod(tenant, id, now)),
       end_grace: await each('end_grace', await this.billing.dueGraceExpiries(now, limit), (tenant, id) => this.endGrace(tenant, id, now)),
-      release_tags: { changed: await this.db.transaction(() => this.billing.releaseExpiredTags(now, limit)), skipped: 0, failed: 0 },
+      release_tags: { changed: await this.db.transaction(() => this.invoiceExpiry.releaseTags(now, limit)), skipped: 0, failed: 0 },
     };
     const changed = BILLING_RULES.filter((rule) => report[rule].changed > 0).map((rule) => `${rule}=${report[rule].changed}`);
     if (changed.length > 0) this.logger.log({ now: now.toISOString(), changed: changed.join(' ') }, 'billing sweep applied changes');
@@ -192,8 +193,8 @@ export class BillingSweeper {
     if (!sub || sub.status !== S.Incomplete) return false;
     await this.billing.lockPayableInvoicesNowait(tenant, sub.id);
     const first = await this.billing.firstInvoice(tenant, sub.id);
-    if (!first || first.expiresAt > now || !['open', 'partially_paid', 'expired'].includes(first.status)) return false;
-    if (first.status !== 'expired') await this.invoiceExpiry.markExpired(tenant, BILLING_ACTOR, first);
+    if (!first || first.expiresAt > now || !acceptsManualPayment(first.status)) return false;
+    if (first.status !== 'expired') await this.invoiceExpiry.markExpired(tenant, BILLING_ACTOR, first, now);
     return this.apply(tenant, sub, { type: 'first_invoice_expired', now });
   }
 

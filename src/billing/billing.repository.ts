@@ -4,6 +4,7 @@ import { Db } from '../database/db.service';
 import { InvoiceEntity, type InvoiceStatus } from '../invoices/invoice.entity';
 import { DEFAULT_BILLING_SETTINGS } from '../merchants/merchant.defaults';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { ACCEPTS_MANUAL_PAYMENT, AWAITING_PAYMENT, sqlStatuses } from '../invoices/invoice-lifecycle';
 
 // A row that some billing rule has to look at, with the tenant it belongs to.
 export interface DueRow {
@@ -100,7 +101,7 @@ export class BillingRepository {
            AND EXISTS (
              SELECT 1 FROM invoice i
              WHERE i.subscription_id = s.id AND i.billing_reason = 'subscription_create'
-               AND i.expires_at <= $1 AND i.status IN ('open', 'partially_paid', 'expired'))
+               AND i.expires_at <= $1 AND i.status IN (${sqlStatuses(ACCEPTS_MANUAL_PAYMENT)}))
            AND NOT EXISTS (
              SELECT 1 FROM invoice i
              WHERE i.subscription_id = s.id AND i.billing_reason = 'subscription_create' AND i.status = 'paid')
@@ -115,7 +116,7 @@ export class BillingRepository {
     return toDue(
       await this.db.manager.query(
         `SELECT id, merchant_id, livemode FROM invoice
-         WHERE status IN ('open', 'partially_paid') AND expires_at <= $1
+         WHERE status IN (${sqlStatuses(AWAITING_PAYMENT)}) AND expires_at <= $1
          ORDER BY expires_at, id LIMIT $2`,
         [now, limit],
       ),
@@ -141,23 +142,6 @@ export class BillingRepository {
     );
   }
 
-  // An expired invoice holds its amount tag through the monitoring window, so a late payment still
-  // matches; after that the exact amount goes back to the pool. One statement, rows locked, skip busy ones.
-  async releaseExpiredTags(now: Date, limit: number): Promise<number> {
-    const rows: { n: number }[] = await this.db.manager.query(
-      `WITH due AS (
-         SELECT id FROM invoice
-         WHERE tag_held AND status = 'expired' AND monitor_until <= $1
-         ORDER BY monitor_until, id LIMIT $2
-         FOR UPDATE SKIP LOCKED),
-       released AS (
-         UPDATE invoice SET tag_held = false, updated_at = now() FROM due WHERE invoice.id = due.id RETURNING invoice.id)
-       SELECT count(*)::int AS n FROM released`,
-      [now, limit],
-    );
-    return rows[0].n;
-  }
-
   // Null when another worker holds the row: it is doing this work, so skip rather than wait.
   async tryLockSubscription(tenant: Tenant, id: string): Promise<SubscriptionEntity | null> {
     const locked: unknown[] = await this.db.manager.query(
@@ -181,7 +165,7 @@ export class BillingRepository {
   // never wait for those invoices (a deadlock), so it fails fast (55P03) and retries next tick.
   async lockPayableInvoicesNowait(tenant: Tenant, subscriptionId: string): Promise<void> {
     await this.db.manager.query(
-      `SELECT id FROM invoice WHERE subscription_id = $1 AND merchant_id = $2 AND status IN ('open', 'partially_paid') FOR UPDATE NOWAIT`,
+      `SELECT id FROM invoice WHERE subscription_id = $1 AND merchant_id = $2 AND status IN (${sqlStatuses(AWAITING_PAYMENT)}) FOR UPDATE NOWAIT`,
       [subscriptionId, tenant.merchantId],
     );
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-export type IdPrefix = 'mer' | 'key' | 'cus' | 'plan' | 'price' | 'sub' | 'inv' | 'pay' | 'evt' | 'aud' | 'we' | 'pl';
+export type IdPrefix = 'mer' | 'key' | 'cus' | 'plan' | 'price' | 'sub' | 'inv' | 'pay' | 'clm' | 'evt' | 'aud' | 'we' | 'pl';
 
 // Rejection sampling keeps every character uniform over the 62-symbol alphabet.
 export function randomBase62(length: number): string {

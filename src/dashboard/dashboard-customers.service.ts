@@ -16,6 +16,7 @@ import { DashboardUserRepository } from './dashboard-user.repository';
 import { DashboardPresenter, pagination } from './dashboard.presenter';
 import { DashboardRepository } from './dashboard.repository';
 import { field, type FieldErrors, type FormBody } from './settings-form';
+import { isAwaitingPayment } from '../invoices/invoice-lifecycle';
 
 const PAGE_SIZE = 25;
 
@@ -79,7 +80,7 @@ export class DashboardCustomersService {
     const p = this.presenter();
     const invoiceMap = new Map(invoices.map((i) => [i.id, i]));
     const subs = subscriptions.map((s) => p.portal.subscription(s, plans.get(s.planId), prices.get(s.priceId)));
-    const openInvoices = invoices.filter((i) => i.status === 'open' || i.status === 'partially_paid');
+    const openInvoices = invoices.filter((i) => isAwaitingPayment(i.status));
     const form = extra.form ?? this.defaultForm(ctx);
     const pages = [
       { value: '', label: 'Overview' },

@@ -8,6 +8,7 @@ import { CustomerEntity } from '../customers/customer.entity';
 import { Db } from '../database/db.service';
 import { InvoiceEntity } from '../invoices/invoice.entity';
 import { PaymentEntity } from '../payments/payment.entity';
+import { ACCEPTS_MANUAL_PAYMENT, sqlStatuses } from '../invoices/invoice-lifecycle';
 
 export type PaymentFilter = 'all' | 'unmatched' | 'reversed';
 
@@ -132,7 +133,7 @@ export class DashboardRepository {
       .repo(InvoiceEntity)
       .createQueryBuilder('i')
       .where('i.merchant_id = :merchantId AND i.livemode = :livemode', tenant)
-      .andWhere(`i.status IN ('open', 'partially_paid', 'expired')`);
+      .andWhere(`i.status IN (${sqlStatuses(ACCEPTS_MANUAL_PAYMENT)})`);
     const keys = [...new Map(payments.map((p) => [`${p.chainId}|${p.token.toLowerCase()}|${p.toAddress.toLowerCase()}`, p])).values()];
     qb.andWhere(
       `(${keys.map((_p, n) => `(i.chain_id = :chain${n} AND lower(i.token) = :token${n} AND lower(i.pay_to) = :to${n})`).join(' OR ')})`,

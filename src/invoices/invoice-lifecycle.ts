@@ -2,18 +2,27 @@
 // amount tag, and every transition. No I/O, no clock (time arrives on each event). The
 // InvoiceLifecycleService is the only code that applies these to rows.
 
-export enum InvoiceStatus {
-  Open = 'open',
-  PartiallyPaid = 'partially_paid',
-  Paid = 'paid',
-  Expired = 'expired',
-  Void = 'void',
-}
+export const InvoiceStatus = {
+  Open: 'open',
+  PartiallyPaid: 'partially_paid',
+  Paid: 'paid',
+  Expired: 'expired',
+  Void: 'void',
+} as const;
+export type InvoiceStatus = (typeof InvoiceStatus)[keyof typeof InvoiceStatus];
 
-export const INVOICE_STATUSES: readonly InvoiceStatus[] = Object.values(InvoiceStatus);
+export const INVOICE_STATUSES = Object.values(InvoiceStatus) as [InvoiceStatus, ...InvoiceStatus[]];
 
 // Waiting for money: the customer is asked to pay these (until they expire).
 export const AWAITING_PAYMENT: readonly InvoiceStatus[] = [InvoiceStatus.Open, InvoiceStatus.PartiallyPaid];
+
+// Status sets as SQL literals, for queries that must agree with the rules above.
+export function sqlStatuses(statuses: readonly InvoiceStatus[]): string {
+  return statuses.map((s) => `'${s}'`).join(', ');
+}
+
+// A claimed or hand-assigned transfer may go to these (an expired one is paid late).
+export const ACCEPTS_MANUAL_PAYMENT: readonly InvoiceStatus[] = [InvoiceStatus.Open, InvoiceStatus.PartiallyPaid, InvoiceStatus.Expired];
 
 export interface InvoiceState {
   status: InvoiceStatus;
@@ -92,7 +101,7 @@ export function isOverdue(invoice: { status: string; expiresAt: Date }, now: Dat
 
 // A claimed or hand-assigned transfer may only go to an invoice that still wants money.
 export function acceptsManualPayment(status: string): boolean {
-  return isAwaitingPayment(status) || status === InvoiceStatus.Expired;
+  return (ACCEPTS_MANUAL_PAYMENT as readonly string[]).includes(status);
 }
 
 // Rule 1 (exact amount) recognises a transfer as this invoice's while the tag is held and the
@@ -152,7 +161,9 @@ export function canTransition(state: InvoiceState, event: InvoiceEvent): boolean
 
 function settle(state: InvoiceState, e: Extract<InvoiceEvent, { type: 'settle' }>): InvoiceTransition {
   if (e.confirmed > e.received || e.confirmed < 0n) throw illegal(state, e, 'confirmed cannot exceed received');
-  const status = statusFor({ status: state.status, amountDue: state.amountDue, received: e.received, confirmed: e.confirmed, expiresAt: state.expiresAt, now: e.now });
+  const computed = statusFor({ status: state.status, amountDue: state.amountDue, received: e.received, confirmed: e.confirmed, expiresAt: state.expiresAt, now: e.now });
+  // Once its amount went back to the pool an invoice can no longer be asked to be paid again.
+  const status = !state.tagHeld && isAwaitingPayment(computed) ? InvoiceStatus.Expired : computed;
   const paidNow = status === InvoiceStatus.Paid && state.status !== InvoiceStatus.Paid;
   // Paid late in the window: keep the tag a full window after payment, so a repeat of the same
   // amount is still recognised as this customer's.

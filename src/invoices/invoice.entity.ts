@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { bigintTransformer } from '../database/bigint.transformer';
+import type { InvoiceStatus } from './invoice-lifecycle';
 
-export type InvoiceStatus = 'open' | 'partially_paid' | 'paid' | 'expired' | 'void';
+export type { InvoiceStatus } from './invoice-lifecycle';
 
 export interface InvoiceLineItem {
   kind: 'plan' | 'proration' | 'usage' | 'credit';
@@ -33,10 +34,12 @@ export class InvoiceEntity {
   // subtotal + tag: the exact amount that identifies this invoice on (chain, token, pay_to).
   @Column('numeric', { name: 'amount_due', precision: 78, scale: 0, transformer: bigintTransformer }) amountDue!: bigint;
   @Column('int') tag!: number;
-  // True while the amount tag is reserved (open, partially paid, or expired within monitoring).
+  // True while the amount tag is reserved: awaiting payment, and after that until monitor_until.
   @Column('boolean', { name: 'tag_held', default: true }) tagHeld!: boolean;
   @Column('numeric', { name: 'amount_received', precision: 78, scale: 0, transformer: bigintTransformer, default: 0 }) amountReceived!: bigint;
   @Column('numeric', { name: 'amount_confirmed', precision: 78, scale: 0, transformer: bigintTransformer, default: 0 }) amountConfirmed!: bigint;
+  // The surplus (overpayment, repeat payment, money sent to a void invoice) moved to customer credit.
+  @Column('numeric', { name: 'amount_credited', precision: 78, scale: 0, transformer: bigintTransformer, default: 0 }) amountCredited!: bigint;
   @Column('jsonb', { name: 'line_items' }) lineItems!: InvoiceLineItem[];
   @Column('timestamptz', { name: 'period_start', nullable: true }) periodStart!: Date | null;
   @Column('timestamptz', { name: 'period_end', nullable: true }) periodEnd!: Date | null;

@@ -12,6 +12,8 @@ import type { Page } from '../database/tenant-scope';
 import type { MerchantEntity } from '../merchants/merchant.entity';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import { smallestFreeTag } from './amount-tag';
+import { canTransition } from './invoice-lifecycle';
+import { InvoiceLifecycleService, stateOf } from './invoice-lifecycle.service';
 import { InvoiceEntity, type InvoiceLineItem } from './invoice.entity';
 import { invoiceView, type InvoiceView } from './invoice.presenter';
 import { InvoiceRepository, type InvoiceFilter } from './invoice.repository';
@@ -41,6 +43,7 @@ export class InvoiceService {
     private readonly invoices: InvoiceRepository,
     private readonly merchants: MerchantRepository,
     private readonly changes: ChangeRecorder,
+    private readonly lifecycle: InvoiceLifecycleService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -127,23 +130,15 @@ export class InvoiceService {
     throw new DomainError('amount_tags_exhausted', 'Too many open invoices share this amount on this receiving address; retry shortly');
   }
 
-  // Releases the amount tag of invoices that will never be paid (their subscription ended).
+  // Withdraws the requests for money of a subscription that ended. Their tags stay held through
+  // the monitoring window, so a payment sent anyway becomes the customer's credit.
   async voidOpenForSubscription(tenant: Tenant, actor: Actor, subscriptionId: string): Promise<void> {
-    for (const invoice of await this.invoices.listHeldForSubscription(tenant, subscriptionId)) {
-      if (invoice.status !== 'open') continue;
-      invoice.status = 'void';
-      invoice.tagHeld = false;
-      await this.invoices.save(invoice);
-      await this.changes.record(tenant, actor, {
-        action: 'invoice.void',
-        eventType: 'invoice.voided',
-        targetType: 'invoice',
-        targetId: invoice.id,
-        customerId: invoice.customerId,
-        object: invoiceView(invoice),
-        before: { status: 'open' },
-        after: { status: 'void' },
-      });
+    const now = this.clock.now();
+    for (const { id } of await this.invoices.listAwaitingForSubscription(tenant, subscriptionId)) {
+      const invoice = await this.invoices.lockOwned(tenant, id);
+      // Something already arrived on a partially paid invoice: it stays for the merchant to settle.
+      if (invoice.status !== 'open' || !canTransition(stateOf(invoice), { type: 'void', now })) continue;
+      await this.lifecycle.apply(tenant, actor, invoice, { type: 'void', now });
     }
   }
 

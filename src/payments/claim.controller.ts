@@ -1,13 +1,10 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { CurrentPrincipal, RequireScope } from '../auth/auth.decorators';
 import { ApiPost } from '../common/api-docs';
 import type { Principal } from '../common/tenant';
-import { createZodDto } from '../common/zod-dto';
 import { ClaimService } from '../reconciliation/claim.service';
-
-export class ClaimDto extends createZodDto(z.object({ txHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte transaction hash (0x + 64 hex)') }).strict()) {}
+import { ClaimDto } from './claim.dto';
 
 @ApiTags('payments')
 @ApiBearerAuth()
@@ -15,7 +12,7 @@ export class ClaimDto extends createZodDto(z.object({ txHash: z.string().regex(/
 export class ClaimController {
   constructor(private readonly claims: ClaimService) {}
 
-  // Accepted for verification; the claim's status moves to verified or rejected shortly after.
+  // Accepted for verification; the claim moves to needs_review, verified or rejected shortly after.
   @Post(':id/claims')
   @HttpCode(202)
   @RequireScope('payments:write')

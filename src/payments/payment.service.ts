@@ -9,6 +9,7 @@ import { SettlementService } from '../reconciliation/settlement.service';
 import type { PaymentEntity } from './payment.entity';
 import { paymentView, type PaymentView } from './payment.presenter';
 import { PaymentRepository, type PaymentFilter } from './payment.repository';
+import { acceptsManualPayment } from '../invoices/invoice-lifecycle';
 
 @Injectable()
 export class PaymentService {
@@ -36,7 +37,7 @@ export class PaymentService {
       const invoice = await this.invoices.getById(principal, invoiceId);
       if (payment.invoiceId) throw new DomainError('conflict', `Payment ${id} is already attached to invoice ${payment.invoiceId}`);
       if (payment.state === 'orphaned') throw new DomainError('unprocessable', `Payment ${id} was reversed by a chain reorganisation`);
-      if (invoice.status === 'void' || invoice.status === 'paid') throw new DomainError('unprocessable', `Invoice ${invoiceId} is ${invoice.status}`);
+      if (!acceptsManualPayment(invoice.status)) throw new DomainError('unprocessable', `Invoice ${invoiceId} is ${invoice.status}`);
       if (payment.chainId !== invoice.chainId || payment.token !== invoice.token || payment.toAddress.toLowerCase() !== invoice.payTo.toLowerCase()) {
         throw new DomainError('unprocessable', `Payment ${id} was not sent on the chain, asset and address of invoice ${invoiceId}`);
       }

@@ -31,8 +31,7 @@ const LABELS: Record<string, string> = {
   'subscription.payment_reversed': 'Subscription payment reversed',
   'subscription.payment_restored': 'Subscription payment restored',
   'invoice.create': 'Invoice issued',
-  'invoice.settle': 'Invoice paid',
-  'invoice.overpaid': 'Invoice overpaid',
+  'invoice.overpaid': 'Payment added to your credit',
   'invoice.void': 'Invoice voided',
   'invoice.expire': 'Invoice expired unpaid',
   'payment.detect': 'Payment detected',
@@ -42,6 +41,7 @@ const LABELS: Record<string, string> = {
   'payment.reverse': 'Payment reversed by a chain reorganisation',
   'payment.revive': 'Payment restored',
   'payment_claim.create': 'Payment claim submitted',
+  'payment_claim.needs_review': 'Payment claim waiting for review',
   'payment_claim.verified': 'Payment claim verified',
   'payment_claim.rejected': 'Payment claim rejected',
   'portal_link.create': 'Billing portal link issued',
@@ -80,7 +80,17 @@ const FIELD_LABELS: Record<string, string> = {
   'address.country': 'country',
 };
 
-export function activityLabel(action: string, targetType: string): string {
+// A settlement's meaning is the invoice status it reached: a payment merely detected is not "paid".
+const SETTLE_LABELS: Record<string, string> = {
+  paid: 'Invoice paid',
+  partially_paid: 'Part of an invoice paid',
+  open: 'Payment received, awaiting confirmations',
+  expired: 'Invoice payment reversed',
+  void: 'Payment received for a voided invoice',
+};
+
+export function activityLabel(action: string, targetType: string, after?: Record<string, unknown> | null): string {
+  if (action === 'invoice.settle') return SETTLE_LABELS[String(after?.status)] ?? TARGET_LABELS.invoice;
   return LABELS[action] ?? TARGET_LABELS[targetType] ?? GENERIC;
 }
 
@@ -99,7 +109,7 @@ export interface ActivityItem {
 export function activityItem(row: AuditEventEntity, config: AppConfig, merchantName: string): ActivityItem {
   return {
     id: row.id,
-    label: activityLabel(row.action, row.targetType),
+    label: activityLabel(row.action, row.targetType, row.changes?.after as Record<string, unknown> | null | undefined),
     time: formatDateTime(row.createdAt),
     isoTime: row.createdAt.toISOString(),
     actor: actorLabel(row, merchantName),

@@ -14,6 +14,7 @@ import { ClaimService } from '../reconciliation/claim.service';
 import { renderInvoicePdf, type InvoicePdfModel } from './invoice-pdf.renderer';
 import { PortalRepository } from '../portal/portal.repository';
 import { PortalPayRepository } from './portal-pay.repository';
+import { isPayable } from '../invoices/invoice-lifecycle';
 
 // A customer cannot queue unbounded chain lookups: past this many unverified hashes on one
 // invoice, new claims wait until the pending ones resolve.
@@ -21,15 +22,14 @@ export const MAX_PENDING_CLAIMS = 5;
 
 const CLAIM_STATUS: Record<PaymentClaimEntity['status'], { label: string; tone: Tone }> = {
   pending: { label: 'Pending verification', tone: 'info' },
+  needs_review: { label: 'Pending review', tone: 'info' },
   verified: { label: 'Verified', tone: 'success' },
   rejected: { label: 'Rejected', tone: 'danger' },
 };
 
 const NOTICES: Record<string, string> = {
-  'claim-submitted': 'Thanks: your transaction hash was received. It is checked on chain shortly and shows as pending below until then.',
+  'claim-submitted': 'Thanks: your transaction hash was received. It is checked on chain shortly, then reviewed by the merchant if needed, and shows its status below.',
 };
-
-const PAYABLE = new Set(['open', 'partially_paid']);
 
 export function portalActor(ctx: PortalContext): Actor {
   return { type: 'portal_session', id: ctx.session.idHash.slice(0, 16), initiator: 'customer_portal' };
@@ -53,7 +53,7 @@ export class PortalPayService {
     const [invoice, merchant] = await Promise.all([this.portal.invoice(ctx.tenant, ctx.customerId, invoiceId), this.merchants.getById(ctx.tenant.merchantId)]);
     const claims = await this.repo.claims(ctx.tenant, ctx.customerId, invoice.id);
     const canPay = ctx.session.scopes.includes('pay');
-    const open = PAYABLE.has(invoice.status);
+    const open = isPayable(invoice, this.clock.now());
     const remaining = invoice.amountDue > invoice.amountReceived ? invoice.amountDue - invoice.amountReceived : 0n;
     const asset = this.config.asset(invoice.assetId);
     const chain = this.config.chain(invoice.chainId);
@@ -62,7 +62,7 @@ export class PortalPayService {
       pdfUrl: merchant?.portalSettings.invoiceDownload ? `/portal/invoices/${invoice.id}/pdf` : null,
       // Exactly what the wallet script sends: the remaining amount in base units, never a float.
       wallet:
-        canPay && open && invoice.expiresAt > this.clock.now() && remaining > 0n
+        canPay && open && remaining > 0n
           ? {
               chainId: String(invoice.chainId),
               chainIdHex: `0x${invoice.chainId.toString(16)}`,
@@ -94,7 +94,7 @@ export class PortalPayService {
     if (!ctx.session.scopes.includes('pay')) throw new DomainError('forbidden', 'This billing link does not allow payments from the portal.');
     // Ownership first: the claim service itself only knows the merchant.
     const invoice = await this.portal.invoice(ctx.tenant, ctx.customerId, invoiceId);
-    if (!PAYABLE.has(invoice.status)) throw new DomainError('unprocessable', `Invoice ${invoice.number} is ${invoiceStatus(invoice.status, invoice.expiresAt, this.clock.now()).label.toLowerCase()}: there is no payment to claim.`);
+    if (!isPayable(invoice, this.clock.now())) throw new DomainError('unprocessable', `Invoice ${invoice.number} is ${invoiceStatus(invoice.status, invoice.expiresAt, this.clock.now()).label.toLowerCase()}: there is no payment to claim.`);
     if ((await this.repo.pendingClaims(ctx.tenant, ctx.customerId, invoice.id)) >= MAX_PENDING_CLAIMS) {
       throw new DomainError('unprocessable', `${MAX_PENDING_CLAIMS} transaction hashes for this invoice are still being verified; wait for them before adding another.`);
     }

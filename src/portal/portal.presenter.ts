@@ -21,6 +21,7 @@ import {
   shortHash,
   SUBSCRIPTION_STATUS,
 } from './view-helpers';
+import { isPayable } from '../invoices/invoice-lifecycle';
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
@@ -84,7 +85,7 @@ export class PortalPresenter {
       tone: status.tone,
       amountDue: this.money(i.amountDue, i.assetId),
       remaining: this.money(remaining, i.assetId),
-      payable: (i.status === 'open' || i.status === 'partially_paid') && i.expiresAt > this.now,
+      payable: isPayable(i, this.now),
       partiallyPaid: i.status === 'partially_paid',
       dueDate: formatDate(i.dueAt),
       expiresAt: formatDateTime(i.expiresAt),

@@ -9,6 +9,7 @@ import { Db } from '../database/db.service';
 import { InvoiceEntity } from '../invoices/invoice.entity';
 import { PaymentEntity } from '../payments/payment.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { AWAITING_PAYMENT } from '../invoices/invoice-lifecycle';
 
 // The portal's reads, every one scoped by (merchant, mode, customer) from the session: an id in
 // the URL that belongs to anyone else is simply not found.
@@ -58,7 +59,7 @@ export class PortalRepository {
 
   recentInvoices(tenant: Tenant, customerId: string, options: { openOnly: boolean; limit: number }): Promise<InvoiceEntity[]> {
     return this.db.repo(InvoiceEntity).find({
-      where: { merchantId: tenant.merchantId, livemode: tenant.livemode, customerId, status: options.openOnly ? In(['open', 'partially_paid']) : Not('void') },
+      where: { merchantId: tenant.merchantId, livemode: tenant.livemode, customerId, status: options.openOnly ? In([...AWAITING_PAYMENT]) : Not('void') },
       order: { createdAt: 'DESC', id: 'DESC' },
       take: options.limit,
     });
@@ -90,7 +91,7 @@ export class PortalRepository {
         merchantId: tenant.merchantId,
         livemode: tenant.livemode,
         customerId,
-        ...(options.openOnly ? { status: In(['open', 'partially_paid']) } : { status: Not('void') }),
+        ...(options.openOnly ? { status: In([...AWAITING_PAYMENT]) } : { status: Not('void') }),
         ...(options.subscriptionId ? { subscriptionId: options.subscriptionId } : {}),
       },
       order: { createdAt: 'DESC', id: 'DESC' },

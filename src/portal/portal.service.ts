@@ -11,6 +11,7 @@ import { eip681Uri } from './view-helpers';
 import type { PortalContext } from './portal-session.service';
 import { PortalPresenter } from './portal.presenter';
 import { PortalRepository } from './portal.repository';
+import { isPayable } from '../invoices/invoice-lifecycle';
 
 export const PAGE_SIZE = 25;
 type Nav = 'overview' | 'invoices' | 'payments' | 'profile';
@@ -85,7 +86,7 @@ export class PortalService {
 
   async invoiceQr(ctx: PortalContext, id: string): Promise<string> {
     const invoice: InvoiceEntity = await this.portal.invoice(ctx.tenant, ctx.customerId, id);
-    if (invoice.status !== 'open' && invoice.status !== 'partially_paid') throw new NotFoundError('payment request', id);
+    if (!isPayable(invoice, this.clock.now())) throw new NotFoundError('payment request', id);
     const remaining = invoice.amountDue - invoice.amountReceived;
     const uri = eip681Uri({ chainId: invoice.chainId, token: invoice.token, payTo: invoice.payTo, amount: remaining > 0n ? remaining : invoice.amountDue });
     return qrToString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });

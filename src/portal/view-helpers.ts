@@ -1,4 +1,5 @@
 import { formatUnits } from 'viem';
+import { isOverdue } from '../invoices/invoice-lifecycle';
 
 // Pure formatting for the portal; templates only iterate and branch over what these return.
 
@@ -59,7 +60,7 @@ export const SUBSCRIPTION_STATUS: Record<string, { label: string; tone: Tone }> 
 };
 
 export function invoiceStatus(status: string, expiresAt: Date, now: Date): { label: string; tone: Tone } {
-  if ((status === 'open' || status === 'partially_paid') && expiresAt <= now) return { label: 'Overdue', tone: 'danger' };
+  if (isOverdue({ status, expiresAt }, now)) return { label: 'Overdue', tone: 'danger' };
   switch (status) {
     case 'open':
       return { label: 'Open', tone: 'warning' };

@@ -4,41 +4,44 @@ import type { Queue } from 'bullmq';
 import type { Hash } from 'viem';
 import { ChangeRecorder } from '../audit/change-recorder.service';
 import { ChainReader } from '../chain/chain.reader';
-import { assetId } from '../config/chains';
 import { Clock } from '../common/clock';
 import { DomainError, NotFoundError } from '../common/errors';
 import { newId } from '../common/ids';
 import type { Actor, Tenant } from '../common/tenant';
 import { Db, isUniqueViolation } from '../database/db.service';
+import type { Page } from '../database/tenant-scope';
+import type { InvoiceEntity } from '../invoices/invoice.entity';
+import { acceptsManualPayment } from '../invoices/invoice-lifecycle';
 import { InvoiceRepository } from '../invoices/invoice.repository';
+import { DEFAULT_BILLING_SETTINGS } from '../merchants/merchant.defaults';
+import { MerchantRepository } from '../merchants/merchant.repository';
+import { claimView, type ClaimView } from '../payments/claim.presenter';
+import { ClaimRepository, type ClaimFilter } from '../payments/claim.repository';
 import { PaymentClaimEntity } from '../payments/payment-claim.entity';
-import { PaymentEntity } from '../payments/payment.entity';
+import type { PaymentEntity } from '../payments/payment.entity';
 import { paymentView } from '../payments/payment.presenter';
+import { judgeClaim, type ClaimVerdict } from './claim-rules';
 import { CLAIM_JOB, CLAIM_QUEUE, claimJobId } from './reconciliation.jobs';
+import { ReconciliationRepository } from './reconciliation.repository';
 import { SettlementService, SYSTEM_ACTOR } from './settlement.service';
 
-export function claimView(c: PaymentClaimEntity) {
-  return {
-    id: c.id,
-    object: 'payment_claim' as const,
-    invoiceId: c.invoiceId,
-    chainId: c.chainId,
-    txHash: c.txHash,
-    status: c.status,
-    reason: c.reason,
-    paymentId: c.paymentId,
-    createdAt: c.createdAt.toISOString(),
-    resolvedAt: c.resolvedAt?.toISOString() ?? null,
-  };
-}
+export { claimView } from '../payments/claim.presenter';
 
-// Rule 3: a transaction hash claimed for an invoice is verified on chain by a job. A failed
-// verification is final for that claim; a rejected hash may be claimed again later.
+// The claim job's answer when the scanner has not yet passed the transfer's block: try again later.
+export class ClaimNotYetScanned extends Error {}
+
+// Rule 3: a transaction hash claimed for an invoice ("I paid from an exchange"). The claim is
+// judged only once the scanner has recorded the transfer's block, so the amount tag and wallet
+// rules always decide first; the claim then only ever takes a transfer nobody else can own, and
+// (by default) waits for the merchant's review before it credits anything.
 @Injectable()
 export class ClaimService {
   constructor(
     private readonly db: Db,
+    private readonly claims: ClaimRepository,
     private readonly invoices: InvoiceRepository,
+    private readonly merchants: MerchantRepository,
+    private readonly chain: ReconciliationRepository,
     private readonly reader: ChainReader,
     private readonly settlement: SettlementService,
     private readonly changes: ChangeRecorder,
@@ -46,12 +49,12 @@ export class ClaimService {
     @InjectQueue(CLAIM_QUEUE) private readonly queue: Queue,
   ) {}
 
-  async submit(tenant: Tenant, actor: Actor, invoiceId: string, txHash: string) {
+  async submit(tenant: Tenant, actor: Actor, invoiceId: string, txHash: string): Promise<ClaimView> {
     const claim = await this.db.transaction(async () => {
       const invoice = await this.invoices.getById(tenant, invoiceId);
-      if (invoice.status === 'paid' || invoice.status === 'void') throw new DomainError('unprocessable', `Invoice ${invoiceId} is ${invoice.status}: nothing to claim`);
+      if (!acceptsManualPayment(invoice.status)) throw new DomainError('unprocessable', `Invoice ${invoiceId} is ${invoice.status}: nothing to claim`);
       const row = Object.assign(new PaymentClaimEntity(), {
-        id: newId('pay').replace('pay_', 'clm_'),
+        id: newId('clm'),
         merchantId: tenant.merchantId,
         livemode: tenant.livemode,
         invoiceId: invoice.id,
@@ -60,82 +63,139 @@ export class ClaimService {
         txHash: txHash.toLowerCase(),
         status: 'pending',
         reason: null,
+        fromAddress: null,
+        amount: null,
+        blockNumber: null,
+        blockTimestamp: null,
+        logIndex: null,
+        blockHash: null,
         paymentId: null,
+        reviewNote: null,
         createdBy: actor.initiator,
+        resolvedBy: null,
         resolvedAt: null,
       });
       try {
-        await this.db.savepoint(this.db.manager, 'claim', () => this.db.repo(PaymentClaimEntity).save(row));
+        await this.db.savepoint(this.db.manager, 'claim', () => this.claims.save(row));
       } catch (err) {
         if (isUniqueViolation(err, 'payment_claim_tx_uq')) throw new DomainError('conflict', 'This transaction was already claimed');
         throw err;
       }
-      await this.changes.record(tenant, actor, { action: 'payment_claim.create', eventType: null, targetType: 'payment_claim', targetId: row.id, customerId: row.customerId, object: claimView(row) });
+      await this.changes.record(tenant, actor, { action: 'payment_claim.create', eventType: 'payment_claim.created', targetType: 'payment_claim', targetId: row.id, customerId: row.customerId, object: claimView(row) });
       return row;
     });
-    await this.queue.add(CLAIM_JOB, { claimId: claim.id }, { jobId: claimJobId(claim.chainId, claim.txHash), attempts: 5, backoff: { type: 'exponential', delay: 2_000 } });
+    await this.queue.add(CLAIM_JOB, { claimId: claim.id }, { jobId: claimJobId(claim.id), attempts: 8, backoff: { type: 'exponential', delay: 2_000 } });
     return claimView(claim);
   }
 
+  list(tenant: Tenant, filter: ClaimFilter): Promise<Page<PaymentClaimEntity>> {
+    return this.claims.list(tenant, filter);
+  }
+
+  async get(tenant: Tenant, id: string): Promise<ClaimView> {
+    return claimView(await this.claims.getById(tenant, id));
+  }
+
+  // Judges a pending claim. Throws ClaimNotYetScanned while the scanner is behind the transfer's
+  // block (the job re-runs later); RPC errors propagate and are retried.
   async verify(claimId: string): Promise<PaymentClaimEntity> {
-    const pending = await this.db.repo(PaymentClaimEntity).findOneBy({ id: claimId });
+    const pending = await this.claims.findById(claimId);
     if (!pending) throw new NotFoundError('payment claim', claimId);
     if (pending.status !== 'pending') return pending;
-    const invoice = await this.invoices.getById({ merchantId: pending.merchantId, livemode: pending.livemode }, pending.invoiceId);
-    // Chain reads happen outside the transaction; the write re-checks everything under locks.
+    const tenant: Tenant = { merchantId: pending.merchantId, livemode: pending.livemode };
+    const invoice = await this.invoices.getById(tenant, pending.invoiceId);
+    // Chain reads happen outside the transaction; the judgement re-reads everything under locks.
     const found = await this.reader.claimedTransfer(pending.chainId, pending.txHash as Hash, invoice.token, invoice.payTo);
+    if (!('rejected' in found)) {
+      const scanned = await this.chain.scannedThrough(pending.chainId);
+      if (scanned === null || scanned < found.transfer.blockNumber) throw new ClaimNotYetScanned(`chain ${pending.chainId} not yet scanned through block ${found.transfer.blockNumber}`);
+    }
     return this.db.transaction(async () => {
-      const claim = await this.db.manager.getRepository(PaymentClaimEntity).findOne({ where: { id: claimId }, lock: { mode: 'pessimistic_write' } });
+      const claim = await this.claims.lockById(claimId);
       if (!claim || claim.status !== 'pending') return claim!;
-      const tenant = { merchantId: claim.merchantId, livemode: claim.livemode };
-      if ('rejected' in found) return this.resolve(tenant, claim, 'rejected', found.rejected, null);
-      const { transfer, header } = found;
-      const existing = await this.db.repo(PaymentEntity).findOneBy({ merchantId: claim.merchantId, chainId: claim.chainId, txHash: transfer.txHash, logIndex: transfer.logIndex, blockHash: transfer.blockHash });
-      if (existing?.invoiceId) return this.resolve(tenant, claim, 'rejected', 'this transfer already paid an invoice', null);
-      if (existing?.state === 'orphaned') return this.resolve(tenant, claim, 'rejected', 'this transfer was reversed by a chain reorganisation', null);
-      const payment =
-        existing ??
-        Object.assign(new PaymentEntity(), {
-          id: newId('pay'),
-          merchantId: claim.merchantId,
-          livemode: claim.livemode,
-          chainId: claim.chainId,
-          txHash: transfer.txHash,
-          logIndex: transfer.logIndex,
-          blockHash: transfer.blockHash,
-          blockNumber: transfer.blockNumber,
-          blockTimestamp: header.timestamp,
-          assetId: assetId(claim.chainId, transfer.token),
-          token: transfer.token,
-          fromAddress: transfer.from,
-          toAddress: transfer.to,
-          amount: transfer.amount,
-          kind: transfer.kind,
-          // The scanner promotes it from here on its next tick.
-          state: 'seen',
-          flags: [],
-          late: false,
-          suggestedCustomerId: null,
-        });
-      payment.invoiceId = invoice.id;
-      payment.customerId = invoice.customerId;
-      payment.matchedBy = 'claim';
-      payment.late = header.timestamp > invoice.expiresAt;
-      const saved = await this.db.repo(PaymentEntity).save(payment);
-      await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.claim', eventType: existing ? 'payment.matched' : 'payment.detected', targetType: 'payment', targetId: saved.id, customerId: saved.customerId, object: paymentView(saved), after: { invoiceId: invoice.id, matchedBy: 'claim' } });
-      const resolved = await this.resolve(tenant, claim, 'verified', null, saved.id);
-      await this.settlement.recompute(invoice.id);
-      return resolved;
+      if ('rejected' in found) return this.resolve(tenant, SYSTEM_ACTOR, claim, 'rejected', found.rejected);
+      const { transfer } = found;
+      Object.assign(claim, { fromAddress: transfer.from, amount: transfer.amount, blockNumber: transfer.blockNumber, blockTimestamp: found.header.timestamp, logIndex: transfer.logIndex, blockHash: transfer.blockHash });
+      const { verdict, payment, invoice: locked } = await this.judge(tenant, claim);
+      if (verdict.verdict === 'reject') return this.resolve(tenant, SYSTEM_ACTOR, claim, 'rejected', verdict.reason);
+      if (verdict.verdict === 'review') return this.resolve(tenant, SYSTEM_ACTOR, claim, 'needs_review', verdict.reason);
+      return this.credit(tenant, SYSTEM_ACTOR, claim, payment!, locked);
     });
   }
 
-  private async resolve(tenant: Tenant, claim: PaymentClaimEntity, status: 'verified' | 'rejected', reason: string | null, paymentId: string | null): Promise<PaymentClaimEntity> {
+  // The merchant's decision on a claim waiting for review. Approval re-runs every guard: the
+  // transfer may have been matched, reversed or claimed meanwhile.
+  async approve(tenant: Tenant, actor: Actor, id: string, note: string | null): Promise<ClaimView> {
+    return this.db.transaction(async () => {
+      const claim = await this.claims.getForUpdate(tenant, id);
+      if (claim.status !== 'needs_review') throw new DomainError('illegal_transition', `Payment claim ${id} is ${claim.status}; only a claim waiting for review can be approved`);
+      claim.reviewNote = note;
+      const { verdict, payment, invoice } = await this.judge(tenant, claim, 'auto');
+      if (verdict.verdict !== 'credit') throw new DomainError('illegal_transition', `Payment claim ${id} can no longer be approved: ${verdict.verdict === 'reject' ? verdict.reason : 'review'}`);
+      return claimView(await this.credit(tenant, actor, claim, payment!, invoice));
+    });
+  }
+
+  async reject(tenant: Tenant, actor: Actor, id: string, reason: string): Promise<ClaimView> {
+    return this.db.transaction(async () => {
+      const claim = await this.claims.getForUpdate(tenant, id);
+      if (claim.status !== 'needs_review') throw new DomainError('illegal_transition', `Payment claim ${id} is ${claim.status}; only a claim waiting for review can be rejected`);
+      return claimView(await this.resolve(tenant, actor, claim, 'rejected', reason));
+    });
+  }
+
+  // Gathers the facts under row locks (invoice, then the recorded transfer) and applies the rules.
+  private async judge(tenant: Tenant, claim: PaymentClaimEntity, mode?: 'auto') {
+    const invoice = await this.invoices.lockOwned(tenant, claim.invoiceId);
+    const payment = await this.chain.lockRecordedTransfer(tenant, claim.chainId, claim.txHash, claim.logIndex!, claim.blockHash!);
+    const [heldTag, sender, merchant] = await Promise.all([
+      payment ? this.chain.heldTagInvoiceId(invoice.chainId, invoice.token, invoice.payTo, payment.amount) : Promise.resolve(null),
+      payment ? this.chain.activeWallet(tenant.merchantId, payment.fromAddress) : Promise.resolve(null),
+      this.merchants.getById(tenant.merchantId),
+    ]);
+    const verdict: ClaimVerdict = judgeClaim(
+      {
+        invoice,
+        payment,
+        heldTagInvoiceId: heldTag,
+        senderCustomerId: sender && sender.livemode === tenant.livemode ? sender.customerId : null,
+        claimsMode: mode ?? merchant?.billingSettings.claims ?? DEFAULT_BILLING_SETTINGS.claims ?? 'review',
+      },
+      acceptsManualPayment(invoice.status),
+    );
+    return { verdict, payment, invoice };
+  }
+
+  private async credit(tenant: Tenant, actor: Actor, claim: PaymentClaimEntity, payment: PaymentEntity, invoice: InvoiceEntity): Promise<PaymentClaimEntity> {
+    const before = { invoiceId: payment.invoiceId, matchedBy: payment.matchedBy };
+    Object.assign(payment, { invoiceId: invoice.id, customerId: invoice.customerId, matchedBy: 'claim', late: payment.blockTimestamp > invoice.expiresAt });
+    await this.chain.setMatch(payment.id, payment);
+    await this.changes.record(tenant, actor, { action: 'payment.claim', eventType: 'payment.matched', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: paymentView(payment), before, after: { invoiceId: invoice.id, matchedBy: 'claim' } });
+    claim.paymentId = payment.id;
+    const resolved = await this.resolve(tenant, actor, claim, 'verified', null);
+    await this.settlement.recompute(invoice.id, actor);
+    return resolved;
+  }
+
+  private async resolve(tenant: Tenant, actor: Actor, claim: PaymentClaimEntity, status: 'needs_review' | 'verified' | 'rejected', reason: string | null): Promise<PaymentClaimEntity> {
+    const before = claim.status;
     claim.status = status;
     claim.reason = reason;
-    claim.paymentId = paymentId;
-    claim.resolvedAt = this.clock.now();
-    const saved = await this.db.repo(PaymentClaimEntity).save(claim);
-    await this.changes.record(tenant, SYSTEM_ACTOR, { action: `payment_claim.${status}`, eventType: null, targetType: 'payment_claim', targetId: claim.id, customerId: claim.customerId, object: claimView(saved), after: { status, reason } });
+    if (status !== 'needs_review') {
+      claim.resolvedAt = this.clock.now();
+      claim.resolvedBy = actor.initiator;
+    }
+    const saved = await this.claims.save(claim);
+    await this.changes.record(tenant, actor, {
+      action: `payment_claim.${status}`,
+      eventType: `payment_claim.${status}`,
+      targetType: 'payment_claim',
+      targetId: claim.id,
+      customerId: claim.customerId,
+      object: claimView(saved),
+      before: { status: before },
+      after: { status, reason },
+    });
     return saved;
   }
 }

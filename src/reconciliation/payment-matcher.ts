@@ -1,4 +1,5 @@
 // Matching is a pure decision over rows already loaded: which invoice (if any) a new transfer pays.
+import { InvoiceStatus, recognisesTaggedTransfer } from '../invoices/invoice-lifecycle';
 
 export interface MatchableInvoice {
   id: string;
@@ -8,6 +9,7 @@ export interface MatchableInvoice {
   status: string;
   expiresAt: Date;
   monitorUntil: Date;
+  tagHeld: boolean;
 }
 
 export interface MatchableTransfer {
@@ -15,36 +17,17 @@ export interface MatchableTransfer {
   blockTimestamp: Date;
 }
 
-export type MatchResult = { matchedBy: 'amount'; invoice: MatchableInvoice; late: boolean } | { matchedBy: null };
+export type MatchResult = { matchedBy: 'amount'; invoice: MatchableInvoice; late: boolean; repeat: boolean } | { matchedBy: null };
 
-// Rule 1, exact amount tag: the one held invoice on (chain, token, pay_to) whose amount equals the
-// transfer. Paid and void invoices never match; an expired one matches within its monitoring window (late).
+// Rule 1, exact amount tag: the one invoice holding this exact amount on (chain, token, pay_to),
+// recognised while its tag is held and its monitoring window open. Late when mined after expiry;
+// a repeat when the invoice is already paid or void, so the money becomes that customer's credit
+// instead of paying whoever gets the same amount next.
 export function matchByAmountTag(transfer: MatchableTransfer, candidates: readonly MatchableInvoice[]): MatchResult {
-  const invoice = candidates.find((i) => i.amountDue === transfer.amount && (i.status === 'open' || i.status === 'partially_paid' || i.status === 'expired'));
+  const invoice = candidates.find((i) => i.amountDue === transfer.amount && recognisesTaggedTransfer(i, transfer.blockTimestamp));
   if (!invoice) return { matchedBy: null };
-  if (transfer.blockTimestamp > invoice.monitorUntil) return { matchedBy: null };
-  return { matchedBy: 'amount', invoice, late: transfer.blockTimestamp > invoice.expiresAt };
-}
-
-export type InvoiceStatus = 'open' | 'partially_paid' | 'paid' | 'expired' | 'void';
-
-export interface InvoiceTotals {
-  status: InvoiceStatus;
-  amountDue: bigint;
-  received: bigint; // sum of matched, not orphaned
-  confirmed: bigint; // sum of matched, confirmed or final
-  expiresAt: Date;
-  now: Date;
-}
-
-// Invoice status is always recomputed from its payments, never incremented: paid once the
-// confirmed amount covers it; partially paid while something short has arrived.
-export function invoiceStatusFor(t: InvoiceTotals): InvoiceStatus {
-  if (t.status === 'void') return 'void';
-  if (t.confirmed >= t.amountDue) return 'paid';
-  const expired = t.now >= t.expiresAt;
-  if (t.received > 0n && t.received < t.amountDue) return expired ? 'expired' : 'partially_paid';
-  return expired ? 'expired' : 'open';
+  const repeat = invoice.status === InvoiceStatus.Paid || invoice.status === InvoiceStatus.Void;
+  return { matchedBy: 'amount', invoice, late: !repeat && transfer.blockTimestamp > invoice.expiresAt, repeat };
 }
 
 export interface BindingWallet {

@@ -18,6 +18,7 @@ export interface ClaimJobData {
   claimId: string;
 }
 
-export function claimJobId(chainId: number, txHash: string): string {
-  return `claim-${chainId}-${txHash.toLowerCase()}`;
+// Per claim: a hash rejected once may be claimed again, and that claim gets its own job.
+export function claimJobId(claimId: string): string {
+  return `claim-${claimId}`;
 }

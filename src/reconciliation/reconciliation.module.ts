@@ -3,7 +3,9 @@ import { ChainClients } from '../chain/chain.clients';
 import { ChainReader } from '../chain/chain.reader';
 import { InvoiceModule } from '../invoices/invoice.module';
 import { MerchantModule } from '../merchants/merchant.module';
+import { ClaimReviewController } from '../payments/claim-review.controller';
 import { ClaimController } from '../payments/claim.controller';
+import { ClaimRepository } from '../payments/claim.repository';
 import { PaymentController } from '../payments/payment.controller';
 import { PaymentRepository } from '../payments/payment.repository';
 import { PaymentService } from '../payments/payment.service';
@@ -17,8 +19,8 @@ import { SettlementService } from './settlement.service';
 // and its schedulers are wired in the worker only.
 @Module({
   imports: [MerchantModule, InvoiceModule, SubscriptionModule],
-  controllers: [PaymentController, ClaimController],
-  providers: [ChainClients, ChainReader, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
-  exports: [ChainClients, ChainReader, ReconciliationService, SettlementService, PaymentService, ClaimService],
+  controllers: [PaymentController, ClaimController, ClaimReviewController],
+  providers: [ChainClients, ChainReader, ClaimRepository, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
+  exports: [ChainClients, ChainReader, ClaimRepository, ReconciliationService, SettlementService, PaymentService, ClaimService],
 })
 export class ReconciliationModule {}

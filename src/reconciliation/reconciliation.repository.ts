@@ -5,8 +5,10 @@ import { ChainCursorEntity } from '../chain/chain-cursor.entity';
 import type { BlockHeader } from '../chain/chain.reader';
 import { Db } from '../database/db.service';
 import { InvoiceEntity } from '../invoices/invoice.entity';
+import { AWAITING_PAYMENT } from '../invoices/invoice-lifecycle';
 import { PaymentEntity, type PaymentState } from '../payments/payment.entity';
 import { PayerWalletEntity } from '../wallets/payer-wallet.entity';
+import type { Tenant } from '../common/tenant';
 import type { MatchableInvoice } from './payment-matcher';
 
 export interface ReceivingAddress {
@@ -145,7 +147,7 @@ export class ReconciliationRepository {
 
   matchCandidates(merchantId: string, chainId: number, token: string, payTo: string, amount: bigint): Promise<MatchableInvoice[]> {
     return this.db.repo(InvoiceEntity).find({
-      where: { merchantId, chainId, token, payTo, amountDue: amount as never, tagHeld: true, status: In(['open', 'partially_paid', 'expired']) },
+      where: { merchantId, chainId, token, payTo, amountDue: amount as never, tagHeld: true },
     });
   }
 
@@ -156,6 +158,26 @@ export class ReconciliationRepository {
     );
   }
 
+  // The last block the scanner has committed for this chain (its transfers and matches with it).
+  async scannedThrough(chainId: number): Promise<bigint | null> {
+    const cursor = await this.cursor(chainId);
+    return cursor ? BigInt(cursor.headNumber) : null;
+  }
+
+  // The transfer as the scanner recorded it for this merchant and mode, locked for a claim's judgement.
+  lockRecordedTransfer(tenant: Tenant, chainId: number, txHash: string, logIndex: number, blockHash: string): Promise<PaymentEntity | null> {
+    return this.db.repo(PaymentEntity).findOne({
+      where: { merchantId: tenant.merchantId, livemode: tenant.livemode, chainId, txHash: txHash.toLowerCase(), logIndex, blockHash: blockHash.toLowerCase() },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  // The invoice (any merchant's: tags are unique per address) holding this exact amount on the address.
+  async heldTagInvoiceId(chainId: number, token: string, payTo: string, amount: bigint): Promise<string | null> {
+    const row = await this.db.repo(InvoiceEntity).findOne({ select: { id: true }, where: { chainId, token, payTo, amountDue: amount as never, tagHeld: true } });
+    return row?.id ?? null;
+  }
+
   activeWallet(merchantId: string, address: string): Promise<PayerWalletEntity | null> {
     return this.db
       .repo(PayerWalletEntity)
@@ -164,10 +186,10 @@ export class ReconciliationRepository {
       .getOne();
   }
 
-  // Rule 2 pays the customer's oldest invoice still open on the same chain, asset and address.
+  // Rule 2 pays the customer's oldest invoice still awaiting payment on the same chain, asset and address.
   oldestOpenInvoice(merchantId: string, customerId: string, chainId: number, token: string, payTo: string): Promise<InvoiceEntity | null> {
     return this.db.repo(InvoiceEntity).findOne({
-      where: { merchantId, customerId, chainId, token, payTo, status: In(['open', 'partially_paid']) },
+      where: { merchantId, customerId, chainId, token, payTo, status: In([...AWAITING_PAYMENT]) },
       order: { createdAt: 'ASC', id: 'ASC' },
     });
   }

@@ -206,6 +206,7 @@ export class ReconciliationService {
       if (byTag.matchedBy) {
         // The tag wins; a sender bound to another customer is a signal for the merchant to review.
         const flags = wallet && wallet.customerId !== byTag.invoice.customerId ? ['binding_conflict'] : [];
+        if (byTag.repeat) flags.push('repeat_payment');
         Object.assign(payment, { invoiceId: byTag.invoice.id, customerId: byTag.invoice.customerId, matchedBy: 'amount', late: byTag.late, flags });
         invoiceId = byTag.invoice.id;
       } else {

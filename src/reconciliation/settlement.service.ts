@@ -1,110 +1,46 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { ChangeRecorder } from '../audit/change-recorder.service';
+import { Injectable } from '@nestjs/common';
 import { PlanEntity } from '../catalog/plan.entity';
 import { Clock } from '../common/clock';
 import type { Actor, Tenant } from '../common/tenant';
-import { Db, isUniqueViolation } from '../database/db.service';
-import { InvoiceEntity } from '../invoices/invoice.entity';
-import { invoiceView } from '../invoices/invoice.presenter';
+import { Db } from '../database/db.service';
+import type { InvoiceEntity } from '../invoices/invoice.entity';
+import { InvoiceLifecycleService } from '../invoices/invoice-lifecycle.service';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { SubscriptionService } from '../subscriptions/subscription.service';
 import { SubscriptionStatus, type LifecycleEvent } from '../subscriptions/subscription-lifecycle';
 import type { SubscriptionEntity } from '../subscriptions/subscription.entity';
-import { invoiceStatusFor } from './payment-matcher';
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: 'reconciler', initiator: 'system' };
 
-// Applies what payments mean: invoice totals and status, credit for overpayment, and the
-// subscription transition that follows. Runs inside the caller's transaction.
+// Applies what payments mean: the invoice's totals and status (through its lifecycle, which also
+// moves any surplus to credit) and the subscription transition that follows. Runs inside the
+// caller's transaction.
 @Injectable()
 export class SettlementService {
-  private readonly logger = new Logger('Settlement');
-
   constructor(
     private readonly db: Db,
+    private readonly invoiceLifecycle: InvoiceLifecycleService,
     private readonly subscriptions: SubscriptionService,
     private readonly subscriptionRepo: SubscriptionRepository,
     private readonly merchants: MerchantRepository,
-    private readonly changes: ChangeRecorder,
     private readonly clock: Clock,
   ) {}
 
+  // Recomputes the invoice from its payments through its lifecycle, then applies what a change
+  // between paid and not paid means for its subscription.
   async recompute(invoiceId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
-    const em = this.db.manager;
-    const invoice = await em.getRepository(InvoiceEntity).findOne({ where: { id: invoiceId }, lock: { mode: 'pessimistic_write' } });
-    if (!invoice) return;
-    const [totals]: { received: string; confirmed: string }[] = await em.query(
-      `SELECT COALESCE(SUM(amount) FILTER (WHERE state <> 'orphaned'), 0) AS received,
-              COALESCE(SUM(amount) FILTER (WHERE state IN ('confirmed', 'final')), 0) AS confirmed
-       FROM payment WHERE invoice_id = $1`,
-      [invoice.id],
-    );
     const now = this.clock.now();
-    const before = { status: invoice.status, amountReceived: invoice.amountReceived.toString(), amountConfirmed: invoice.amountConfirmed.toString() };
-    const received = BigInt(totals.received);
-    const confirmed = BigInt(totals.confirmed);
-    const status = invoiceStatusFor({ status: invoice.status, amountDue: invoice.amountDue, received, confirmed, expiresAt: invoice.expiresAt, now });
-    const wasPaid = invoice.status === 'paid';
-    if (status === invoice.status && received === invoice.amountReceived && confirmed === invoice.amountConfirmed) return;
-
-    invoice.amountReceived = received;
-    invoice.amountConfirmed = confirmed;
-    invoice.status = status;
-    invoice.paidAt = status === 'paid' ? (invoice.paidAt ?? now) : null;
-    const wantTag = status !== 'paid' && status !== 'void' && now < invoice.monitorUntil;
-    await this.saveHoldingTag(invoice, wantTag);
-
+    const applied = await this.invoiceLifecycle.settle(invoiceId, actor, now);
+    if (!applied) return;
+    const { invoice, before } = applied;
+    const wasPaid = before.status === 'paid';
     const tenant: Tenant = { merchantId: invoice.merchantId, livemode: invoice.livemode };
-    const after = { status: invoice.status, amountReceived: received.toString(), amountConfirmed: confirmed.toString() };
-    await this.changes.record(tenant, actor, {
-      action: 'invoice.settle',
-      eventType: eventFor(before.status, status),
-      targetType: 'invoice',
-      targetId: invoice.id,
-      customerId: invoice.customerId,
-      object: invoiceView(invoice),
-      before,
-      after,
-    });
-    if (status === 'paid' && !wasPaid && confirmed > invoice.amountDue) await this.credit(tenant, actor, invoice, confirmed - invoice.amountDue);
-    if (invoice.subscriptionId && (status === 'paid') !== wasPaid) await this.applyToSubscription(tenant, actor, invoice, status === 'paid', now);
-  }
-
-  // Re-holding a tag can collide with a newer invoice that took the amount meanwhile; then the
-  // invoice stays payable by wallet binding or claim, just not by exact amount.
-  private async saveHoldingTag(invoice: InvoiceEntity, wantTag: boolean): Promise<void> {
-    if (!wantTag || invoice.tagHeld) {
-      invoice.tagHeld = wantTag && invoice.tagHeld;
-      await this.db.manager.getRepository(InvoiceEntity).save(invoice);
-      return;
-    }
-    try {
-      invoice.tagHeld = true;
-      await this.db.savepoint(this.db.manager, 'retag', () => this.db.manager.getRepository(InvoiceEntity).save(invoice));
-    } catch (err) {
-      if (!isUniqueViolation(err, 'invoice_amount_tag_uq')) throw err;
-      this.logger.warn({ invoice: invoice.id }, 'amount tag taken by another invoice; left unheld');
-      invoice.tagHeld = false;
-      await this.db.manager.getRepository(InvoiceEntity).save(invoice);
-    }
-  }
-
-  private async credit(tenant: Tenant, actor: Actor, invoice: InvoiceEntity, surplus: bigint): Promise<void> {
-    await this.db.manager.query(
-      `INSERT INTO customer_credit (merchant_id, customer_id, asset_id, amount) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (merchant_id, customer_id, asset_id) DO UPDATE SET amount = customer_credit.amount + EXCLUDED.amount, updated_at = now()`,
-      [invoice.merchantId, invoice.customerId, invoice.assetId, surplus.toString()],
-    );
-    await this.changes.record(tenant, actor, {
-      action: 'invoice.overpaid',
-      eventType: 'invoice.overpaid',
-      targetType: 'invoice',
-      targetId: invoice.id,
-      customerId: invoice.customerId,
-      object: { ...invoiceView(invoice), credit: surplus.toString() },
-      after: { credit: surplus.toString(), assetId: invoice.assetId },
-    });
+    // A proration invoice carries a pending upgrade: paid applies it, run out drops it (no-ops for other invoices).
+    // A later reversal goes through applyToSubscription like any payment: past_due with grace, never a free upgrade.
+    if (invoice.status === 'paid' && !wasPaid) await this.subscriptions.applyPaidUpgrade(tenant, actor, invoice);
+    else if (invoice.status === 'expired' && before.status !== 'expired') await this.subscriptions.dropPendingUpgrade(tenant, actor, invoice);
+    if (invoice.subscriptionId && (invoice.status === 'paid') !== wasPaid) await this.applyToSubscription(tenant, actor, invoice, invoice.status === 'paid', now);
   }
 
   private async applyToSubscription(tenant: Tenant, actor: Actor, invoice: InvoiceEntity, paid: boolean, now: Date): Promise<void> {
@@ -136,19 +72,5 @@ export class SettlementService {
     }
     if (s.status === SubscriptionStatus.PastDue && !renewsNext) return { type: 'payment_restored' };
     return null;
-  }
-}
-
-function eventFor(before: string, after: string): string | null {
-  if (before === after) return null;
-  switch (after) {
-    case 'paid':
-      return 'invoice.paid';
-    case 'partially_paid':
-      return 'invoice.partially_paid';
-    case 'expired':
-      return 'invoice.expired';
-    default:
-      return before === 'paid' || before === 'partially_paid' ? 'invoice.reopened' : null;
   }
 }

@@ -32,6 +32,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'payment.matched',
   'payment.unmatched',
   'payment.reversed',
+  'payment_claim.created',
+  'payment_claim.needs_review',
+  'payment_claim.verified',
+  'payment_claim.rejected',
   'portal.link_created',
   'webhook.test',
 ] as const;

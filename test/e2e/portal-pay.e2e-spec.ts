@@ -131,8 +131,10 @@ describe('paying from the portal (issue 4, items 7 and 8)', () => {
 
       expect(await claimRows(c.invoiceId)).toEqual([{ status: 'pending', tx_hash: hash, customer_id: c.id, created_by: 'customer_portal' }]);
       const queue = t.app.get<Queue>(getQueueToken(CLAIM_QUEUE));
-      const job = await queue.getJob(claimJobId(31337, hash));
+      const [{ id: claimId }] = await db(t).query(`SELECT id FROM payment_claim WHERE invoice_id = $1`, [c.invoiceId]);
+      const job = await queue.getJob(claimJobId(claimId));
       expect(job?.data).toEqual({ claimId: expect.stringMatching(/^clm_/) });
+      expect(job?.data.claimId).toBe(claimId);
       const audits = await db(t).query(`SELECT actor_type, actor_id, action FROM audit_event WHERE merchant_id = $1 AND action = 'payment_claim.create'`, [m.id]);
       expect(audits).toHaveLength(1);
       expect(audits[0]).toMatchObject({ actor_type: 'portal_session', action: 'payment_claim.create' });

@@ -77,9 +77,14 @@ describe('on-chain reconciliation (anvil)', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ object: 'payment_claim', status: 'pending' });
     const queue = bed.t.app.get<Queue>(getQueueToken(CLAIM_QUEUE));
-    expect((await queue.getJob(claimJobId(31337, txHash)))?.data).toEqual({ claimId: accepted.body.id });
-    const verified = await bed.t.app.get(ClaimService).verify(accepted.body.id);
-    expect(verified).toMatchObject({ status: 'verified' });
+    expect((await queue.getJob(claimJobId(accepted.body.id)))?.data).toEqual({ claimId: accepted.body.id });
+    // Merchants review claims by default: the transfer passed every guard and waits for approval.
+    const judged = await bed.t.app.get(ClaimService).verify(accepted.body.id);
+    expect(judged).toMatchObject({ status: 'needs_review', amount: 8_000_000n });
+    expect((await client.get(`/api/v1/invoices/${invoice.id}`)).body.status).toBe('open');
+    const approved = await client.post(`/api/v1/claims/${accepted.body.id}/approve`, {});
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'verified', amount: '8000000', resolvedBy: 'merchant_api' });
     const after = await client.get(`/api/v1/invoices/${invoice.id}`);
     expect(after.body).toMatchObject({ status: 'partially_paid', amountReceived: '8000000' });
     const rows = await bed.ds.query(`SELECT matched_by FROM payment WHERE invoice_id = $1`, [invoice.id]);

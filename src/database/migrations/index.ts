@@ -9,6 +9,7 @@ import { PayerWallets1764160000000 } from './1764160000000-payer-wallets';
 import { Dashboard1764300000000 } from './1764300000000-dashboard';
 import { Webhooks1764200000000 } from './1764200000000-webhooks';
 import { SiweChallenges1764400000000 } from './1764400000000-siwe-challenges';
+import { InvoiceLifecycleAndClaims1764500000000 } from './1764500000000-invoice-lifecycle-and-claims';
 import { PendingUpgrades1764700000000 } from './1764700000000-pending-upgrades';
 
 // Explicit list: later capabilities append their migrations here.
@@ -24,5 +25,6 @@ export const MIGRATIONS = [
   Dashboard1764300000000,
   Webhooks1764200000000,
   SiweChallenges1764400000000,
+  InvoiceLifecycleAndClaims1764500000000,
   PendingUpgrades1764700000000,
 ];
