@@ -148,11 +148,10 @@ export class ClaimService {
   private async judge(tenant: Tenant, claim: PaymentClaimEntity, mode?: 'auto') {
     const invoice = await this.invoices.lockOwned(tenant, claim.invoiceId);
     const payment = await this.chain.lockRecordedTransfer(tenant, claim.chainId, claim.txHash, claim.logIndex!, claim.blockHash!);
-    const [heldTag, sender, merchant] = await Promise.all([
-      payment ? this.chain.heldTagInvoiceId(invoice.chainId, invoice.token, invoice.payTo, payment.amount) : Promise.resolve(null),
-      payment ? this.chain.activeWallet(tenant.merchantId, payment.fromAddress) : Promise.resolve(null),
-      this.merchants.getById(tenant.merchantId),
-    ]);
+    // One connection inside the transaction: one query after the other.
+    const heldTag = payment ? await this.chain.heldTagInvoiceId(invoice.chainId, invoice.token, invoice.payTo, payment.amount) : null;
+    const sender = payment ? await this.chain.activeWallet(tenant.merchantId, payment.fromAddress) : null;
+    const merchant = await this.merchants.getById(tenant.merchantId);
     const verdict: ClaimVerdict = judgeClaim(
       {
         invoice,

@@ -71,7 +71,9 @@ describe('reorgs and catch-up (anvil)', () => {
     await bed.tick();
     // Replace the last 3 blocks, re-including the same transfer one block into the new branch.
     const data = `0xa9059cbb${account9.slice(2).toLowerCase().padStart(64, '0')}${BigInt(inv.amountDue).toString(16).padStart(64, '0')}` as `0x${string}`;
-    await bed.chain.reorg(3, [[{ from: payer, to: DEVNET_TOKEN_ADDRESS, data }, 1]]);
+    // Explicit gas: anvil's estimate for a re-included transfer ignores the first-credit storage
+    // cost of a receiving address that holds no tokens yet, and the transfer would run out of gas.
+    await bed.chain.reorg(3, [[{ from: payer, to: DEVNET_TOKEN_ADDRESS, data, gas: 100_000n }, 1]]);
     await bed.chain.mine(3);
     await bed.tick();
     const rows = await payments(inv.id);

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
 import { Db } from '../../src/database/db.service';
 import { ReconciliationService } from '../../src/reconciliation/reconciliation.service';
@@ -8,8 +9,17 @@ import { deployTestToken, startTestChain, type TestChain } from './anvil';
 
 export const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 export const ETH = 'asset_31337_native';
-// Anvil dev account #9 receives; #1 pays.
-export const PAY_TO = '0xa0Ee7A142d267C1f36714E4a8F75612F20a79720';
+// A receiving address belongs to one merchant: each billed merchant gets its own, made up here
+// (nobody needs its key: the tests only send to it). Dev account #1 pays by default.
+const receivingAddresses = new Map<string, string>();
+export function receivingAddressOf(merchantId: string): string {
+  let address = receivingAddresses.get(merchantId);
+  if (!address) {
+    address = privateKeyToAccount(generatePrivateKey()).address;
+    receivingAddresses.set(merchantId, address);
+  }
+  return address;
+}
 
 export interface ChainTestbed {
   chain: TestChain;
@@ -62,7 +72,7 @@ export async function chainTestbed(options: { clock?: FakeClock; chain?: Record<
 export async function billedCustomer(t: TestApp, m?: TestMerchant, options: { amount?: string; assetId?: string } = {}) {
   const merchant = m ?? (await createMerchant(t));
   const client = api(t, merchant.key);
-  await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': PAY_TO } }).expect(200);
+  await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': receivingAddressOf(merchant.merchant.id) } }).expect(200);
   const plan = await client.post('/api/v1/plans', { name: 'Pro', interval: { unit: 'month', count: 1 }, prices: [{ assetId: options.assetId ?? USDC, amount: options.amount ?? '10000000' }] });
   const customer = await client.post('/api/v1/customers', { email: `c${Date.now()}@example.com` });
   const sub = await client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: plan.body.id });
