@@ -65,6 +65,27 @@ export class InvoiceLifecycleService {
     return { invoice: saved, before, transition: t };
   }
 
+  // How much of the customer's credit in this asset a new invoice of `gross` takes; the balance
+  // row stays locked until the caller's transaction ends, so two invoices cannot spend it twice.
+  async reserveCredit(tenant: Tenant, customerId: string, assetId: string, gross: bigint): Promise<bigint> {
+    const balance = await this.credits.balanceForUpdate(tenant, customerId, assetId);
+    return balance < gross ? (balance > 0n ? balance : 0n) : gross;
+  }
+
+  // Takes the reserved credit out of the balance, recorded against the invoice it pays.
+  async applyCredit(tenant: Tenant, actor: Actor, invoice: InvoiceEntity, amount: bigint): Promise<void> {
+    await this.credits.add(tenant, invoice.customerId, invoice.assetId, -amount);
+    await this.changes.record(tenant, actor, {
+      action: 'invoice.credit_applied',
+      eventType: null,
+      targetType: 'invoice',
+      targetId: invoice.id,
+      customerId: invoice.customerId,
+      object: invoiceView(invoice),
+      after: { assetId: invoice.assetId, credit: amount.toString() },
+    });
+  }
+
   releaseTags(now: Date, limit: number): Promise<number> {
     return this.invoices.releaseTags(now, limit);
   }

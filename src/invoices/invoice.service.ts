@@ -56,7 +56,23 @@ export class InvoiceService {
       throw new DomainError('unprocessable', `Set a receiving address for chain ${asset.chainId} (${asset.chainName}) first: PATCH /api/v1/merchant {"receivingAddresses": {"${asset.chainId}": "0x..."}}`);
     }
     const now = this.clock.now();
-    const subtotal = input.lineItems ? input.lineItems.reduce((sum, li) => sum + BigInt(li.amount), 0n) : input.price.amount * BigInt(input.quantity);
+    const charges: InvoiceLineItem[] = input.lineItems ?? [
+      {
+        kind: 'plan',
+        description: `${input.plan.name} × ${input.quantity} (${input.periodStart.toISOString().slice(0, 10)} – ${input.periodEnd.toISOString().slice(0, 10)})`,
+        planId: input.plan.id,
+        priceId: input.price.id,
+        quantity: input.quantity,
+        unitAmount: input.price.amount.toString(),
+        amount: (input.price.amount * BigInt(input.quantity)).toString(),
+        periodStart: input.periodStart.toISOString(),
+        periodEnd: input.periodEnd.toISOString(),
+      },
+    ];
+    const gross = charges.reduce((sum, li) => sum + BigInt(li.amount), 0n);
+    // The customer's credit in this asset (overpayments, repeat payments) pays first.
+    const credit = await this.lifecycle.reserveCredit(tenant, input.customerId, asset.id, gross);
+    const subtotal = gross - credit;
     const expiresAt = new Date(now.getTime() + this.config.env.INVOICE_EXPIRY_HOURS * HOUR_MS);
     const number = await this.merchants.nextInvoiceNumber(input.merchant.id);
     const invoice = Object.assign(new InvoiceEntity(), {
@@ -75,20 +91,9 @@ export class InvoiceService {
       subtotal,
       amountReceived: 0n,
       amountConfirmed: 0n,
+      amountCredited: 0n,
       tagHeld: true,
-      lineItems: input.lineItems ?? [
-        {
-          kind: 'plan',
-          description: `${input.plan.name} × ${input.quantity} (${input.periodStart.toISOString().slice(0, 10)} – ${input.periodEnd.toISOString().slice(0, 10)})`,
-          planId: input.plan.id,
-          priceId: input.price.id,
-          quantity: input.quantity,
-          unitAmount: input.price.amount.toString(),
-          amount: subtotal.toString(),
-          periodStart: input.periodStart.toISOString(),
-          periodEnd: input.periodEnd.toISOString(),
-        },
-      ],
+      lineItems: credit > 0n ? [...charges, creditLine(credit)] : charges,
       periodStart: input.periodStart,
       periodEnd: input.periodEnd,
       dueAt: now,
@@ -96,7 +101,8 @@ export class InvoiceService {
       monitorUntil: new Date(expiresAt.getTime() + this.config.env.INVOICE_MONITOR_HOURS * HOUR_MS),
       paidAt: null,
     });
-    const saved = await this.saveWithTag(invoice);
+    const saved = subtotal === 0n ? await this.saveFullyCredited(invoice) : await this.saveWithTag(invoice);
+    if (credit > 0n) await this.lifecycle.applyCredit(tenant, actor, saved, credit);
     const view = invoiceView(saved);
     await this.changes.record(tenant, actor, {
       action: 'invoice.create',
@@ -108,6 +114,13 @@ export class InvoiceService {
       after: { status: saved.status, amountDue: view.amountDue },
     });
     return saved;
+  }
+
+  // Nothing left to pay: no amount tag to reserve. The reconciler settles it as paid on its next
+  // tick, through the same path as any payment (so the subscription follows as usual).
+  private saveFullyCredited(invoice: InvoiceEntity): Promise<InvoiceEntity> {
+    Object.assign(invoice, { tag: 0, amountDue: 0n, tagHeld: false });
+    return this.invoices.save(invoice);
   }
 
   // The partial unique index is the lock: on a collision (a concurrent invoice took the same
@@ -155,4 +168,8 @@ export class InvoiceService {
     if (!asset) throw new DomainError('unprocessable', `Asset ${assetId} is no longer configured`);
     return asset;
   }
+}
+
+function creditLine(amount: bigint): InvoiceLineItem {
+  return { kind: 'credit', description: 'Credit applied', planId: null, priceId: null, quantity: 1, unitAmount: (-amount).toString(), amount: (-amount).toString(), periodStart: null, periodEnd: null };
 }

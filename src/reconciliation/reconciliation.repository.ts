@@ -158,6 +158,12 @@ export class ReconciliationRepository {
     );
   }
 
+  // Invoices that credit paid in full: nothing to wait for on chain.
+  async fullyCreditedOpen(chainId: number): Promise<string[]> {
+    const rows: { id: string }[] = await this.db.manager.query(`SELECT id FROM invoice WHERE chain_id = $1 AND amount_due = 0 AND status = 'open' ORDER BY created_at LIMIT 100`, [chainId]);
+    return rows.map((r) => r.id);
+  }
+
   // The last block the scanner has committed for this chain (its transfers and matches with it).
   async scannedThrough(chainId: number): Promise<bigint | null> {
     const cursor = await this.cursor(chainId);

@@ -122,6 +122,7 @@ export class ReconciliationService {
     await this.db.transaction(async () => {
       const promoted = [...(await this.repo.promoteFinal(chainId, finalized.number)), ...(await this.repo.promoteConfirmed(chainId, head.number, chain.confirmations))];
       await this.afterStateChanges(promoted);
+      for (const invoiceId of await this.repo.fullyCreditedOpen(chainId)) await this.settlement.recompute(invoiceId);
       await this.repo.saveCursor(chainId, local, finalized);
       await this.repo.saveLatestHead(chainId, head.number);
       await this.repo.pruneBlocks(chainId, finalized.number - KEEP_BELOW_FINALIZED);

@@ -16,6 +16,11 @@ export class InvoiceLifecycleAndClaims1764500000000 implements MigrationInterfac
         AND NOT EXISTS (SELECT 1 FROM invoice o WHERE o.tag_held AND o.chain_id = i.chain_id AND o.token = i.token AND o.pay_to = i.pay_to AND o.amount_due = i.amount_due)`);
     await q.query(`DROP INDEX IF EXISTS invoice_tag_release_idx`);
     await q.query(`CREATE INDEX invoice_tag_release_idx ON invoice (monitor_until) WHERE tag_held AND status IN ('paid', 'expired', 'void')`);
+    // Credit can pay an invoice in full: then nothing is due and no amount tag is reserved.
+    await q.query(`ALTER TABLE invoice DROP CONSTRAINT invoice_amount_due_check, DROP CONSTRAINT invoice_tag_check`);
+    await q.query(`ALTER TABLE invoice ADD CONSTRAINT invoice_amount_due_check CHECK (amount_due >= 0),
+      ADD CONSTRAINT invoice_tag_check CHECK (tag BETWEEN 0 AND 9999 AND (tag = 0) = (amount_due = 0) AND (tag > 0 OR NOT tag_held))`);
+    await q.query(`CREATE INDEX invoice_zero_due_idx ON invoice (chain_id) WHERE amount_due = 0 AND status = 'open'`);
 
     // Claims are judged once the scanner has passed the transfer's block; what passes the guards
     // waits for the merchant ('needs_review') unless the merchant credits claims automatically.
@@ -43,6 +48,9 @@ export class InvoiceLifecycleAndClaims1764500000000 implements MigrationInterfac
     await q.query(`ALTER TABLE payment_claim DROP COLUMN from_address, DROP COLUMN amount, DROP COLUMN block_number, DROP COLUMN block_timestamp, DROP COLUMN log_index, DROP COLUMN block_hash, DROP COLUMN review_note, DROP COLUMN resolved_by`);
     await q.query(`ALTER TABLE payment_claim DROP CONSTRAINT IF EXISTS payment_claim_status_check`);
     await q.query(`ALTER TABLE payment_claim ADD CONSTRAINT payment_claim_status_check CHECK (status IN ('pending', 'verified', 'rejected'))`);
+    await q.query(`DROP INDEX IF EXISTS invoice_zero_due_idx`);
+    await q.query(`ALTER TABLE invoice DROP CONSTRAINT invoice_amount_due_check, DROP CONSTRAINT invoice_tag_check`);
+    await q.query(`ALTER TABLE invoice ADD CONSTRAINT invoice_amount_due_check CHECK (amount_due > 0), ADD CONSTRAINT invoice_tag_check CHECK (tag BETWEEN 1 AND 9999)`);
     await q.query(`DROP INDEX IF EXISTS invoice_tag_release_idx`);
     await q.query(`CREATE INDEX invoice_tag_release_idx ON invoice (monitor_until) WHERE tag_held AND status = 'expired'`);
     await q.query(`ALTER TABLE invoice DROP COLUMN amount_credited`);
