@@ -11,7 +11,7 @@ import solc from 'solc';
 const ROOT = path.resolve(__dirname, '..');
 const CONTRACTS_DIR = path.join(ROOT, 'contracts');
 const ARTIFACTS_DIR = path.join(CONTRACTS_DIR, 'artifacts');
-const CONTRACTS = ['TestToken', 'Forwarder'] as const;
+const CONTRACTS = ['TestToken', 'Forwarder', 'OwnedWallet'] as const;
 
 // `paris` predates PUSH0, so the bytecode also deploys on chains and tools that lag behind Shanghai.
 const SETTINGS = {

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { getAddress, type Address } from 'viem';
 import { createApp } from '../src/app';
 import type { Clock } from '../src/common/clock';
 import { MerchantService, type CreatedMerchant } from '../src/merchants/merchant.service';
@@ -44,6 +46,12 @@ export async function createMerchant(t: TestApp, options: { livemode?: boolean; 
 export async function createKey(t: TestApp, merchantId: string, options: { livemode?: boolean; scopes?: Scope[] } = {}): Promise<string> {
   const key = await t.app.get(MerchantService).createApiKey(merchantId, { livemode: options.livemode ?? false, name: 'test', scopes: options.scopes, createdBy: 'test' });
   return key.secret;
+}
+
+// A receiving address no other merchant uses: an address belongs to one merchant (per chain), and
+// the test files of a jest worker share one database.
+export function freshAddress(): Address {
+  return getAddress(`0x${randomBytes(20).toString('hex')}`);
 }
 
 let idem = 0;

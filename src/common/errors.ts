@@ -19,12 +19,17 @@ export const ERROR_STATUS = {
   already_exists: 409,
   idempotency_in_flight: 409,
   amount_tags_exhausted: 409,
+  // A receiving address another merchant already holds on that chain.
+  address_in_use: 409,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,
   idempotency_mismatch: 422,
   illegal_transition: 422,
   unprocessable: 422,
+  // A live-chain receiving address without, or with a failed, proof of control.
+  address_proof_required: 422,
+  address_proof_invalid: 422,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

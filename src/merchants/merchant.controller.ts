@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Patch } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireScope } from '../auth/auth.decorators';
-import { ApiJsonBody } from '../common/api-docs';
+import { ApiJsonBody, ApiPost } from '../common/api-docs';
 import type { Principal } from '../common/tenant';
-import { UpdateMerchantDto } from './merchant.dto';
+import { AddressChallengeDto, UpdateMerchantDto } from './merchant.dto';
 import { MerchantService } from './merchant.service';
 
 @ApiTags('merchant')
@@ -23,5 +23,14 @@ export class MerchantController {
   @ApiJsonBody(UpdateMerchantDto)
   update(@CurrentPrincipal() principal: Principal, @Body() body: UpdateMerchantDto) {
     return this.merchants.update(principal, body);
+  }
+
+  // A message for the wallet at `address` to sign (EIP-191), proving control of a receiving address.
+  @Post('receiving-addresses/challenges')
+  @HttpCode(201)
+  @RequireScope('merchant:write')
+  @ApiPost(AddressChallengeDto)
+  createAddressChallenge(@CurrentPrincipal() principal: Principal, @Body() body: AddressChallengeDto) {
+    return this.merchants.createAddressChallenge(principal, body);
   }
 }

@@ -23,6 +23,16 @@ const address = z
   .refine((v) => isAddress(v, { strict: false }), 'must be a 0x address')
   .transform((v) => getAddress(v));
 
+const chainKey = z.string().regex(/^\d{1,12}$/, 'a chain id');
+
+const addressProof = z
+  .object({
+    challengeId: z.string().min(1).max(64),
+    // 0x + 65 bytes for a plain wallet; contract wallets may send longer blobs.
+    signature: z.string().trim().min(1).max(20_000),
+  })
+  .strict();
+
 export const updateMerchantSchema = z
   .object({
     name: z.string().trim().min(1).max(100).optional(),
@@ -63,10 +73,28 @@ export const updateMerchantSchema = z
     returnUrlPrefixes: z.array(returnUrlPrefix).max(20).optional(),
     embedOrigins: z.array(origin).max(20).optional(),
     defaultLinkTtlSeconds: z.number().int().min(60).max(86_400).optional(),
-    receivingAddresses: z.record(z.string().regex(/^\d{1,12}$/, 'a chain id'), address.nullable()).optional(),
+    receivingAddresses: z.record(chainKey, address.nullable()).optional(),
+    // Proof of control per chain, for live-chain addresses: a challenge from
+    // POST /api/v1/merchant/receiving-addresses/challenges and the wallet's signature of its message.
+    addressProofs: z.record(chainKey, addressProof).optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, 'send at least one field to change');
+  .refine((v) => Object.keys(v).length > 0, 'send at least one field to change')
+  .superRefine((v, ctx) => {
+    for (const chainId of Object.keys(v.addressProofs ?? {})) {
+      if (!v.receivingAddresses?.[chainId]) ctx.addIssue({ code: 'custom', path: ['addressProofs', chainId], message: 'a proof goes with the receivingAddresses entry it proves' });
+    }
+  });
 
 export class UpdateMerchantDto extends createZodDto(updateMerchantSchema) {}
 export type UpdateMerchantInput = z.infer<typeof updateMerchantSchema>;
+
+export const addressChallengeSchema = z
+  .object({
+    chainId: z.number().int().positive(),
+    address,
+  })
+  .strict();
+
+export class AddressChallengeDto extends createZodDto(addressChallengeSchema) {}
+export type AddressChallengeInput = z.infer<typeof addressChallengeSchema>;

@@ -30,12 +30,18 @@ type SiweVerifierClient = Pick<PublicClient, 'verifySiweMessage'>;
 export async function verifySiwe(client: SiweVerifierClient, expected: SiweExpectations, timeoutMs = VERIFY_TIMEOUT_MS): Promise<boolean> {
   const { message, signature, address, domain, nonce, scheme, time } = expected;
   if (!message || !domain || !nonce || !scheme || !address || !(time instanceof Date) || Number.isNaN(time.getTime())) return false;
+  return failClosed(() => client.verifySiweMessage({ message, signature, address, domain, nonce, scheme, time }), timeoutMs);
+}
+
+// A signature check that may go to the chain (ERC-1271/6492): true only when it answers true in
+// time; an error, an RPC failure or the timeout is a rejection.
+export async function failClosed(check: () => Promise<boolean>, timeoutMs = VERIFY_TIMEOUT_MS): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    return (await Promise.race([client.verifySiweMessage({ message, signature, address, domain, nonce, scheme, time }), timeout])) === true;
+    return (await Promise.race([check(), timeout])) === true;
   } catch {
     return false;
   } finally {

@@ -17,12 +17,11 @@ import { SubscriptionRepository } from '../../src/subscriptions/subscription.rep
 import { SubscriptionService } from '../../src/subscriptions/subscription.service';
 import { addInterval, type LifecycleEvent } from '../../src/subscriptions/subscription-lifecycle';
 import { WorkerModule } from '../../src/worker.module';
-import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
+import { api, createMerchant, createTestApp, freshAddress, type TestApp, type TestMerchant } from '../app';
 import { FakeClock } from '../fakes/clock';
 
 const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 const ETH = 'asset_31337_native';
-const PAY_TO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MONTH = { unit: 'month', count: 1 } as const;
@@ -85,7 +84,7 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
   async function merchant(options: { billing?: Partial<BillingSettings>; prices?: { assetId: string; amount: string }[] } = {}): Promise<Fixture> {
     const m = await createMerchant(t);
     const client = api(t, m.key);
-    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': PAY_TO }, ...(options.billing ? { billingSettings: options.billing } : {}) }).expect(200);
+    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': freshAddress() }, ...(options.billing ? { billingSettings: options.billing } : {}) }).expect(200);
     const plan = await client.post('/api/v1/plans', { name: 'Pro', interval: MONTH, prices: options.prices ?? [{ assetId: USDC, amount: '10000000' }] });
     expect(plan.status).toBe(201);
     const customer = await client.post('/api/v1/customers', { email: `c${Date.now()}@example.com` });
@@ -436,7 +435,7 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
     expect(await renewals(ok.id)).toHaveLength(1);
     expect(await renewals(bad.id)).toHaveLength(0);
 
-    await broken.client.patch('/api/v1/merchant', { receivingAddresses: { '31337': PAY_TO } }).expect(200);
+    await broken.client.patch('/api/v1/merchant', { receivingAddresses: { '31337': freshAddress() } }).expect(200);
     await sweepAt(at(PERIOD_END, -3 * DAY));
     expect(await renewals(bad.id)).toHaveLength(1);
   });

@@ -1,9 +1,8 @@
 import { SubscriptionService } from '../../src/subscriptions/subscription.service';
-import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
+import { api, createMerchant, createTestApp, freshAddress, type TestApp, type TestMerchant } from '../app';
 
 const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 const ETH = 'asset_31337_native';
-const PAY_TO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
 describe('plans, subscriptions and invoices', () => {
   let t: TestApp;
@@ -19,7 +18,9 @@ describe('plans, subscriptions and invoices', () => {
   async function merchantWithPlan(options: { prices?: { assetId: string; amount: string }[] } = {}) {
     const m = await createMerchant(t);
     const client = api(t, m.key);
-    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': PAY_TO.toLowerCase() } }).expect(200);
+    // Its own address (one merchant per address), sent lower-case: it is stored checksummed.
+    const payTo = freshAddress();
+    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': payTo.toLowerCase() } }).expect(200);
     const plan = await client.post('/api/v1/plans', {
       name: 'Starter',
       interval: { unit: 'month', count: 1 },
@@ -27,7 +28,7 @@ describe('plans, subscriptions and invoices', () => {
     });
     expect(plan.status).toBe(201);
     const customer = await client.post('/api/v1/customers', { email: `c${Date.now()}@example.com` });
-    return { m, client, plan: plan.body, customer: customer.body };
+    return { m, client, plan: plan.body, customer: customer.body, payTo };
   }
 
   it('lists the assets of the key mode', async () => {
@@ -55,12 +56,12 @@ describe('plans, subscriptions and invoices', () => {
   });
 
   it('creating a subscription issues its first invoice with an amount tag', async () => {
-    const { client, plan, customer } = await merchantWithPlan();
+    const { client, plan, customer, payTo } = await merchantWithPlan();
     const res = await client.post('/api/v1/subscriptions', { customerId: customer.id, planId: plan.id, quantity: 2 });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ object: 'subscription', status: 'incomplete', quantity: 2, assetId: USDC });
     const invoice = res.body.latestInvoice;
-    expect(invoice).toMatchObject({ status: 'open', subtotal: '20000000', payTo: PAY_TO, chainId: 31337, billingReason: 'subscription_create' });
+    expect(invoice).toMatchObject({ status: 'open', subtotal: '20000000', payTo, chainId: 31337, billingReason: 'subscription_create' });
     expect(BigInt(invoice.amountDue)).toBe(20000000n + BigInt(invoice.tag));
     expect(invoice.tag).toBeGreaterThanOrEqual(1);
 

@@ -5,7 +5,7 @@ import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import { SCOPE_KEY } from '../../src/auth/auth.decorators';
 import { newId } from '../../src/common/ids';
-import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
+import { api, createMerchant, createTestApp, freshAddress, type TestApp, type TestMerchant } from '../app';
 
 // Cross-tenant matrix (A4, A5, R31). Merchant B's key is pointed at everything merchant A owns.
 // Adding a merchant API route means adding one row to one of the tables below; the coverage
@@ -100,6 +100,7 @@ const SELF_ROUTES: SelfRow[] = [
   { route: 'GET /api/v1/merchant' },
   { route: 'PATCH /api/v1/merchant', body: () => ({ name: 'B renamed', branding: { primaryColor: '#000000' } }) },
   { route: 'GET /api/v1/merchant/link-secret' },
+  { route: 'POST /api/v1/merchant/receiving-addresses/challenges', body: () => ({ chainId: 31337, address: freshAddress() }) },
   { route: 'POST /api/v1/merchant/link-secret/rotate' },
   { route: 'POST /api/v1/customers', body: () => ({ email: 'b-self@example.com' }) },
   { route: 'POST /api/v1/plans', body: () => ({ name: 'B self plan', interval: { unit: 'month', count: 1 }, prices: [{ assetId: ASSET, amount: '5' }] }) },
@@ -109,7 +110,6 @@ const SELF_ROUTES: SelfRow[] = [
 ];
 
 const ASSET = 'asset_31337_native';
-const RECEIVER = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
 function split(route: string): { method: Method; template: string } {
   const [method, template] = route.split(' ');
@@ -147,7 +147,8 @@ describe('tenant isolation', () => {
       if (res.status !== 200 && res.status !== 201) throw new Error(`seeding ${what} for ${label}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body as Record<string, unknown>;
     };
-    expectCreated(await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': RECEIVER } }), 'receiving address');
+    const receiver = freshAddress();
+    expectCreated(await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': receiver } }), 'receiving address');
     const customer = expectCreated(await client.post('/api/v1/customers', { email, externalId, billingProfile: { company: `${label} Ltd` } }), 'customer');
     const plan = expectCreated(
       await client.post('/api/v1/plans', { name: `${label} plan`, interval: { unit: 'month', count: 1 }, prices: [{ assetId: ASSET, amount: '1000000000000000' }] }),
@@ -162,7 +163,7 @@ describe('tenant isolation', () => {
     await t.app.get(DataSource).query(
       `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token, from_address, to_address, amount, kind, state)
        VALUES ($1, $2, false, 31337, $3, 0, $4, 1, now(), $5, 'native', $6, $6, 1000, 'native', 'confirmed')`,
-      [payment, m.merchant.id, `0x${'a'.repeat(63)}${label}`, `0x${'b'.repeat(63)}${label}`, ASSET, RECEIVER],
+      [payment, m.merchant.id, `0x${'a'.repeat(63)}${label}`, `0x${'b'.repeat(63)}${label}`, ASSET, receiver],
     );
     return {
       merchantId: m.merchant.id,

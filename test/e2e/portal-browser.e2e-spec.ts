@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { newId } from '../../src/common/ids';
-import { api, createMerchant, createTestApp, type TestApp } from '../app';
+import { api, createMerchant, createTestApp, freshAddress, type TestApp } from '../app';
 import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage, expectPageBasics } from '../support/browser';
 
 // The customer portal in a real Chromium: link → interstitial → session → every page, with the
@@ -12,7 +12,7 @@ import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, se
 const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 const USDC_TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const ETH = 'asset_31337_native';
-const PAY_TO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const PAY_TO = freshAddress();
 const RETURN_URL = 'https://app.acme.example/settings';
 const HEAD = 1_000;
 

@@ -1,4 +1,4 @@
-import { api, createMerchant, createTestApp, type TestApp } from '../app';
+import { api, createMerchant, createTestApp, freshAddress, type TestApp } from '../app';
 
 const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 
@@ -16,7 +16,7 @@ describe('portal links', () => {
   it('mints a link, shows the interstitial without a cookie, exchanges it and renders the overview', async () => {
     const m = await createMerchant(t);
     const client = api(t, m.key);
-    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' } }).expect(200);
+    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': freshAddress() } }).expect(200);
     const plan = await client.post('/api/v1/plans', { name: 'Starter', interval: { unit: 'month', count: 1 }, prices: [{ assetId: USDC, amount: '10000000' }] });
     const customer = await client.post('/api/v1/customers', { email: 'ada@example.com', name: 'Ada' });
     await client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: plan.body.id }).expect(201);

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { encodeFunctionData, erc20Abi } from 'viem';
 import { createTestApp, type TestApp } from '../app';
 import { describeWithBrowser, launchBrowser, screenshot, SCREENSHOT_DIR, watchConsole, type ConsoleProblem } from '../support/browser';
-import { createPortalCustomer, createPortalMerchant, db, ETH, mintLink, RECEIVING_ADDRESS, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
+import { createPortalCustomer, createPortalMerchant, db, ETH, mintLink, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // "Pay with wallet", "I paid from an exchange" and the PDF download in a real Chromium, with a
 // fake EIP-1193 provider injected before the page's scripts run: it records every request, so the
@@ -99,7 +99,7 @@ describeWithBrowser('paying from the portal in Chromium', () => {
     expect(calls.map((c) => c.method)).toEqual(['eth_requestAccounts', 'eth_chainId', 'wallet_switchEthereumChain', 'eth_sendTransaction']);
     expect(calls[2].params).toEqual([{ chainId: '0x7a69' }]);
     expect(calls[3].params).toEqual([
-      { from: PAYER, to: USDC_TOKEN, value: '0x0', data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [RECEIVING_ADDRESS, BigInt(usdc.amountDue)] }) },
+      { from: PAYER, to: USDC_TOKEN, value: '0x0', data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [m.receivingAddress, BigInt(usdc.amountDue)] }) },
     ]);
     expect(problems).toEqual([]);
     await context.close();
@@ -112,7 +112,7 @@ describeWithBrowser('paying from the portal in Chromium', () => {
     await page.locator('#wallet-pay-status', { hasText: 'Waiting for the chain' }).waitFor();
     const calls = await walletCalls(page);
     expect(calls.map((c) => c.method)).toEqual(['eth_requestAccounts', 'eth_chainId', 'eth_sendTransaction']);
-    expect(calls[2].params).toEqual([{ from: PAYER, to: RECEIVING_ADDRESS, value: `0x${BigInt(eth.amountDue).toString(16)}` }]);
+    expect(calls[2].params).toEqual([{ from: PAYER, to: m.receivingAddress, value: `0x${BigInt(eth.amountDue).toString(16)}` }]);
     expect(problems).toEqual([]);
     await context.close();
   });

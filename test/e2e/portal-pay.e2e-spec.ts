@@ -79,7 +79,7 @@ describe('paying from the portal (issue 4, items 7 and 8)', () => {
       const res = await invoicePage(s.cookie, c.invoiceId);
       expect(res.text).toContain('id="wallet-pay-button"');
       expect(attr(res.text, 'data-amount')).toBe(c.amountDue);
-      expect(attr(res.text, 'data-pay-to')).toBe(RECEIVING_ADDRESS);
+      expect(attr(res.text, 'data-pay-to')).toBe(m.receivingAddress);
       expect(attr(res.text, 'data-token')).toBe(USDC_TOKEN);
       expect(attr(res.text, 'data-chain-id')).toBe('31337');
       expect(attr(res.text, 'data-chain-id-hex')).toBe('0x7a69');
@@ -291,7 +291,7 @@ describe('paying from the portal (issue 4, items 7 and 8)', () => {
         'Starter',
         'Amount due',
         'Anvil devnet (chain id 31337)',
-        `Receiving address: ${RECEIVING_ADDRESS}`,
+        `Receiving address: ${m.receivingAddress}`,
         `Token contract: ${USDC_TOKEN}`,
         paymentTx,
         '2.5 USDC',

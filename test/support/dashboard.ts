@@ -124,7 +124,7 @@ export async function insertPayment(
   await t.app.get(DataSource).query(
     `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
        from_address, to_address, amount, kind, state, invoice_id, customer_id, matched_by)
-     VALUES ($1, $2, $3, 31337, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12, 'erc20', $13, $14, $15, $16)`,
+     VALUES ($1, $2, $3, 31337, $4, 0, $5, $6, $7, $8, $9, $10, COALESCE($11, (SELECT receiving_addresses->>'31337' FROM merchant WHERE id = $2), $17), $12, 'erc20', $13, $14, $15, $16)`,
     [
       id,
       p.merchantId,
@@ -136,12 +136,14 @@ export async function insertPayment(
       USDC,
       p.token ?? '0x5FbDB2315678afecb367f032d93F642f64180aa3',
       p.from ?? hex(20),
-      p.to ?? PAY_TO,
+      // By default, to the merchant's own receiving address.
+      p.to ?? null,
       p.amount,
       p.state,
       p.invoiceId ?? null,
       p.customerId ?? null,
       p.invoiceId ? 'amount' : null,
+      PAY_TO,
     ],
   );
   return id;

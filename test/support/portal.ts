@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
-import { api, createMerchant, type TestApp, type TestMerchant } from '../app';
+import type { Address } from 'viem';
+import { api, createMerchant, freshAddress, type TestApp, type TestMerchant } from '../app';
 import { runId } from './test-db';
 
 // Shared set-up for the portal suites: a merchant that can bill, customers with a subscription
@@ -9,6 +10,7 @@ import { runId } from './test-db';
 
 export const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 export const ETH = 'asset_31337_native';
+// An address for rows and pure checks; each merchant receives at its own (createPortalMerchant).
 export const RECEIVING_ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 export const HEADLESS_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36';
 
@@ -18,6 +20,7 @@ export interface PortalMerchant extends TestMerchant {
   id: string;
   client: Client;
   planId: string;
+  receivingAddress: Address;
 }
 
 export interface PortalCustomer {
@@ -36,11 +39,13 @@ export function suiteEnv(name: string, extra: Record<string, string> = {}): Reco
 
 export async function createPortalMerchant(
   t: TestApp,
-  options: { name?: string; planName?: string; amount?: string; patch?: Record<string, unknown> } = {},
+  options: { name?: string; planName?: string; amount?: string; patch?: Record<string, unknown>; receivingAddress?: Address } = {},
 ): Promise<PortalMerchant> {
   const m = await createMerchant(t, { name: options.name });
   const client = api(t, m.key);
-  const patched = await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': RECEIVING_ADDRESS }, ...options.patch });
+  // Each merchant receives at an address of its own unless a test names one.
+  const receivingAddress = options.receivingAddress ?? freshAddress();
+  const patched = await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': receivingAddress }, ...options.patch });
   if (patched.status !== 200) throw new Error(`merchant patch failed: ${patched.status} ${JSON.stringify(patched.body)}`);
   const plan = await client.post('/api/v1/plans', {
     name: options.planName ?? 'Starter',
@@ -48,7 +53,7 @@ export async function createPortalMerchant(
     prices: [{ assetId: USDC, amount: options.amount ?? '10000000' }],
   });
   if (plan.status !== 201) throw new Error(`plan failed: ${plan.status} ${JSON.stringify(plan.body)}`);
-  return { ...m, id: m.merchant.id, client, planId: plan.body.id };
+  return { ...m, id: m.merchant.id, client, planId: plan.body.id, receivingAddress };
 }
 
 export async function createPlan(m: PortalMerchant, name: string, amount: string): Promise<string> {

@@ -10,6 +10,7 @@ import { Dashboard1764300000000 } from './1764300000000-dashboard';
 import { Webhooks1764200000000 } from './1764200000000-webhooks';
 import { SiweChallenges1764400000000 } from './1764400000000-siwe-challenges';
 import { InvoiceLifecycleAndClaims1764500000000 } from './1764500000000-invoice-lifecycle-and-claims';
+import { ReceivingAddressOwnership1764600000000 } from './1764600000000-receiving-address-ownership';
 import { PendingUpgrades1764700000000 } from './1764700000000-pending-upgrades';
 
 // Explicit list: later capabilities append their migrations here.
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   Webhooks1764200000000,
   SiweChallenges1764400000000,
   InvoiceLifecycleAndClaims1764500000000,
+  ReceivingAddressOwnership1764600000000,
   PendingUpgrades1764700000000,
 ];
