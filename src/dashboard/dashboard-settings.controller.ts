@@ -23,6 +23,14 @@ export class DashboardSettingsController {
     return this.settings.page(ctx, noticeText(query.notice));
   }
 
+  // The page again, with a message for the wallet to sign beside the address being verified.
+  @Post('settings/addresses/challenge')
+  @HttpCode(200)
+  @Render('dashboard/settings.hbs')
+  challenge(@Dashboard() ctx: DashboardContext, @DashboardPrincipal() principal: Principal, @Body() body: Record<string, unknown>) {
+    return this.settings.challenge(principal, ctx, body);
+  }
+
   @Post('settings/:section')
   @HttpCode(303)
   async update(

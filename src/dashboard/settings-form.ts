@@ -71,8 +71,16 @@ export function settingsPatch(section: SettingsSection, body: FormBody, chainIds
         defaultLinkTtlSeconds: minutes === null ? NaN : minutes * 60,
       };
     }
-    case 'addresses':
-      return { receivingAddresses: Object.fromEntries(chainIds.map((id) => [String(id), orNull(field(body, `address_${id}`))])) };
+    case 'addresses': {
+      // A proof travels with its address: the challenge the page issued and the wallet's signature.
+      const proofs = chainIds.filter((id) => field(body, `challenge_${id}`) !== '' || field(body, `signature_${id}`) !== '');
+      return {
+        receivingAddresses: Object.fromEntries(chainIds.map((id) => [String(id), orNull(field(body, `address_${id}`))])),
+        ...(proofs.length > 0
+          ? { addressProofs: Object.fromEntries(proofs.map((id) => [String(id), { challengeId: field(body, `challenge_${id}`), signature: field(body, `signature_${id}`) }])) }
+          : {}),
+      };
+    }
     case 'urls':
       return { returnUrlPrefixes: lines(body, 'returnUrlPrefixes'), embedOrigins: lines(body, 'embedOrigins') };
   }
@@ -92,6 +100,7 @@ export function formFieldOf(path: readonly PropertyKey[]): { name: string; line:
     case 'portalSettings':
       return { name: second ?? head, line: null };
     case 'receivingAddresses':
+    case 'addressProofs':
       return { name: `address_${second}`, line: null };
     case 'defaultLinkTtlSeconds':
       return { name: 'linkLifetimeMinutes', line: null };
