@@ -57,6 +57,16 @@ export class PortalRepository {
     });
   }
 
+  // Credit from overpayments and repeat payments, per asset; it pays the next invoice first.
+  async credits(tenant: Tenant, customerId: string): Promise<{ assetId: string; amount: bigint }[]> {
+    const rows: { asset_id: string; amount: string }[] = await this.db.manager.query(
+      `SELECT c.asset_id, c.amount FROM customer_credit c JOIN customer cu ON cu.id = c.customer_id AND cu.livemode = $3
+       WHERE c.merchant_id = $1 AND c.customer_id = $2 AND c.amount > 0 ORDER BY c.asset_id`,
+      [tenant.merchantId, customerId, tenant.livemode],
+    );
+    return rows.map((r) => ({ assetId: r.asset_id, amount: BigInt(r.amount) }));
+  }
+
   recentInvoices(tenant: Tenant, customerId: string, options: { openOnly: boolean; limit: number }): Promise<InvoiceEntity[]> {
     return this.db.repo(InvoiceEntity).find({
       where: { merchantId: tenant.merchantId, livemode: tenant.livemode, customerId, status: options.openOnly ? In([...AWAITING_PAYMENT]) : Not('void') },

@@ -30,12 +30,13 @@ export class PortalService {
   // One round of parallel reads (plans and prices joined to the subscriptions; chain heads cached).
   async overview(ctx: PortalContext) {
     const { tenant, customerId } = ctx;
-    const [layout, subscriptions, openInvoices, payments, profile] = await Promise.all([
+    const [layout, subscriptions, openInvoices, payments, profile, credits] = await Promise.all([
       this.layout(ctx, 'overview', 'Billing overview'),
       this.portal.subscriptionsWithPlans(tenant, customerId),
       this.portal.recentInvoices(tenant, customerId, { openOnly: true, limit: 10 }),
       this.portal.recentPayments(tenant, customerId, 5),
       this.profiles.get(tenant, customerId),
+      this.portal.credits(tenant, customerId),
     ]);
     const heads = await this.portal.heads(payments.map((p) => p.chainId));
     const p = this.presenter();
@@ -45,6 +46,7 @@ export class PortalService {
       openInvoices: openInvoices.map((i) => p.invoiceSummary(i)),
       payments: payments.map((pay) => p.payment(pay, heads)),
       profile: p.profile(layout.customerEntity, profile),
+      credits: credits.map((c) => p.money(c.amount, c.assetId)),
     };
   }
 

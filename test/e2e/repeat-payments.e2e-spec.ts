@@ -3,6 +3,7 @@ import { InvoiceLifecycleService } from '../../src/invoices/invoice-lifecycle.se
 import { createMerchant } from '../app';
 import { devAccount, fundAccount, payInvoice } from '../support/anvil';
 import { billedCustomer, chainTestbed, USDC, type ChainTestbed } from '../support/chain-app';
+import { openPortal, type PortalMerchant } from '../support/portal';
 
 const HOUR = 3_600_000;
 
@@ -96,5 +97,11 @@ describe('repeat payments, held tags and credit (anvil)', () => {
     expect((await c.client.get(`/api/v1/invoices/${covered.body.latestInvoice.id}`)).body.status).toBe('paid');
     expect((await c.client.get(`/api/v1/subscriptions/${covered.body.id}`)).body.status).toBe('active');
     expect(await credit(c.customer.id)).toBe('10000000');
+
+    // The customer sees what is left in the portal.
+    const session = await openPortal(bed.t, { client: c.client } as unknown as PortalMerchant, c.customer.id);
+    const overview = await bed.t.http().get('/portal').set('cookie', session.cookie);
+    expect(overview.status).toBe(200);
+    expect(overview.text).toContain('Account credit: <strong>10 USDC</strong>');
   });
 });
