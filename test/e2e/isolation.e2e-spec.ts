@@ -11,7 +11,7 @@ import { api, createMerchant, createTestApp, freshAddress, type TestApp, type Te
 // Adding a merchant API route means adding one row to one of the tables below; the coverage
 // test at the end fails until every route that declares a scope has a row.
 
-type Kind = 'customer' | 'plan' | 'subscription' | 'invoice' | 'portalLink' | 'payment' | 'webhookEndpoint' | 'event';
+type Kind = 'customer' | 'plan' | 'subscription' | 'invoice' | 'portalLink' | 'payment' | 'claim' | 'webhookEndpoint' | 'event';
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 interface Seed {
@@ -65,6 +65,9 @@ const FOREIGN_ID_ROUTES: ForeignIdRow[] = [
   { route: 'DELETE /api/v1/portal-links/:id', id: 'portalLink' },
   { route: 'GET /api/v1/payments/:id', id: 'payment' },
   { route: 'POST /api/v1/payments/:id/assign', id: 'payment', body: (b) => ({ invoiceId: b.ids.invoice }) },
+  { route: 'GET /api/v1/claims/:id', id: 'claim' },
+  { route: 'POST /api/v1/claims/:id/approve', id: 'claim', body: () => ({ note: 'B approved it' }) },
+  { route: 'POST /api/v1/claims/:id/reject', id: 'claim', body: () => ({ reason: 'B rejected it' }) },
   { route: 'POST /api/v1/customers/:id/portal-links/revoke', id: 'customer' },
   { route: 'GET /api/v1/webhook-endpoints/:id', id: 'webhookEndpoint' },
   { route: 'PATCH /api/v1/webhook-endpoints/:id', id: 'webhookEndpoint', body: () => ({ description: 'Written by B', enabled: false }) },
@@ -91,6 +94,7 @@ const LIST_ROUTES: ListRow[] = [
   { route: 'GET /api/v1/subscriptions', own: 'subscription', queries: ['?limit=100', '?customerId=:customer'] },
   { route: 'GET /api/v1/invoices', own: 'invoice', queries: ['?limit=100', '?customerId=:customer', '?subscriptionId=:subscription'] },
   { route: 'GET /api/v1/payments', own: 'payment', queries: ['?limit=100', '?customerId=:customer', '?invoiceId=:invoice'] },
+  { route: 'GET /api/v1/claims', own: 'claim', queries: ['?limit=100', '?status=needs_review', '?invoiceId=:invoice'] },
   { route: 'GET /api/v1/assets', queries: [''] },
   { route: 'GET /api/v1/webhook-endpoints', own: 'webhookEndpoint', queries: ['?limit=100'] },
   { route: 'GET /api/v1/events', own: 'event', queries: ['?limit=100', '?type=customer.created'] },
@@ -165,6 +169,13 @@ describe('tenant isolation', () => {
        VALUES ($1, $2, false, 31337, $3, 0, $4, 1, now(), $5, 'native', $6, $6, 1000, 'native', 'confirmed')`,
       [payment, m.merchant.id, `0x${'a'.repeat(63)}${label}`, `0x${'b'.repeat(63)}${label}`, ASSET, receiver],
     );
+    // A claim waiting for the merchant's review, on the transfer above (claims come from the portal and the job).
+    const claim = `clm_${label}${m.merchant.id.slice(4, 20)}`;
+    await t.app.get(DataSource).query(
+      `INSERT INTO payment_claim (id, merchant_id, livemode, invoice_id, customer_id, chain_id, tx_hash, status, reason, created_by, from_address, amount, block_number, block_timestamp, log_index, block_hash)
+       VALUES ($1, $2, false, $3, $4, 31337, $5, 'needs_review', 'review', 'customer_portal', $6, 1000, 1, now(), 0, $7)`,
+      [claim, m.merchant.id, (subscription.latestInvoice as { id: string }).id, customer.id, `0x${'a'.repeat(63)}${label}`, receiver, `0x${'b'.repeat(63)}${label}`],
+    );
     return {
       merchantId: m.merchant.id,
       key: m.key,
@@ -177,6 +188,7 @@ describe('tenant isolation', () => {
         invoice: (subscription.latestInvoice as { id: string }).id,
         portalLink: link.id as string,
         payment,
+        claim,
         webhookEndpoint: webhookEndpoint.id as string,
         event: event.id as string,
       },
@@ -207,6 +219,7 @@ describe('tenant isolation', () => {
       subscription: await read(`/api/v1/subscriptions/${a.ids.subscription}`),
       invoice: await read(`/api/v1/invoices/${a.ids.invoice}`),
       payment: await read(`/api/v1/payments/${a.ids.payment}`),
+      claim: await read(`/api/v1/claims/${a.ids.claim}`),
       merchant: await read('/api/v1/merchant'),
       customers: await read('/api/v1/customers?limit=100'),
       subscriptions: await read('/api/v1/subscriptions?limit=100'),

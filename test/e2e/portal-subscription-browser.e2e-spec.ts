@@ -71,7 +71,10 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
     await screenshot(page, 'actions-switch-preview');
     await page.getByRole('button', { name: 'Confirm switch to Pro' }).click();
     await page.waitForURL(/\?done=/);
-    expect(await page.locator('h1').innerText()).toBe('Pro');
+    // An upgrade pays first: the plan stays until the proration invoice is paid on chain.
+    expect(await page.locator('h1').innerText()).toBe('Starter');
+    expect(await page.locator('main').innerText()).toMatch(/Upgrade to Pro pending payment of invoice/);
+    expect(await page.getByRole('link', { name: /^Pay/ }).count()).toBeGreaterThan(0);
     await screenshot(page, 'actions-switched');
 
     const events: { type: string }[] = await service['db'].dataSource.query(`SELECT type FROM outbox_event WHERE merchant_id = $1 AND data->>'initiated_by' = 'customer_portal' ORDER BY created_at, id`, [m.id]);
