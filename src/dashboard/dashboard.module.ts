@@ -9,6 +9,10 @@ import { WebhookModule } from '../webhooks/webhook.module';
 import { DashboardApiKeysService } from './dashboard-api-keys.service';
 import { DashboardAuthController } from './dashboard-auth.controller';
 import { DashboardAuthService } from './dashboard-auth.service';
+import { DashboardClaimsBadgeInterceptor } from './dashboard-claims-badge.interceptor';
+import { DashboardClaimsController } from './dashboard-claims.controller';
+import { DashboardClaimsRepository } from './dashboard-claims.repository';
+import { DashboardClaimsService } from './dashboard-claims.service';
 import { DashboardCustomersController } from './dashboard-customers.controller';
 import { DashboardCustomersService } from './dashboard-customers.service';
 import { DashboardErrorFilter } from './dashboard-error.filter';
@@ -37,6 +41,7 @@ import { DashboardRepository } from './dashboard.repository';
     DashboardOverviewController,
     DashboardCustomersController,
     DashboardPaymentsController,
+    DashboardClaimsController,
     DashboardSettingsController,
     DashboardWebhooksController,
     // Last: the catch-all for unknown dashboard paths.
@@ -56,6 +61,9 @@ import { DashboardRepository } from './dashboard.repository';
     DashboardOverviewService,
     DashboardCustomersService,
     DashboardPaymentsService,
+    DashboardClaimsRepository,
+    DashboardClaimsService,
+    DashboardClaimsBadgeInterceptor,
     DashboardSettingsService,
     DashboardApiKeysService,
     DashboardWebhooksService,
