@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Actor, Tenant } from '../common/tenant';
+import type { EventData } from '../outbox/outbox-event.entity';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { AuditRepository } from './audit.repository';
 
@@ -31,14 +32,35 @@ export class ChangeRecorder {
       before: change.before ?? null,
       after: change.after ?? null,
     });
-    if (change.eventType) {
-      await this.outbox.append(tenant, change.eventType, {
-        object: change.object,
-        initiated_by: actor.initiator,
-        changes: change.before || change.after ? { before: change.before ?? null, after: change.after ?? null } : null,
-      });
-    }
+    if (change.eventType) await this.outbox.append(tenant, change.eventType, eventData(actor, change));
   }
+
+  // The same rows as record() for each change, written in two statements.
+  async recordMany(changes: TenantChange[]): Promise<void> {
+    await this.audit.recordMany(
+      changes.map(({ tenant, actor, change }) => ({
+        tenant,
+        actor,
+        entry: { action: change.action, targetType: change.targetType, targetId: change.targetId, customerId: change.customerId ?? null, before: change.before ?? null, after: change.after ?? null },
+      })),
+    );
+    await this.outbox.appendMany(changes.filter((c) => c.change.eventType).map(({ tenant, actor, change }) => ({ tenant, type: change.eventType!, data: eventData(actor, change) })));
+  }
+}
+
+function eventData(actor: Actor, change: Change): EventData {
+  return {
+    object: change.object,
+    initiated_by: actor.initiator,
+    changes: change.before || change.after ? { before: change.before ?? null, after: change.after ?? null } : null,
+  };
+}
+
+// For a batch of changes recorded together (one statement per table).
+export interface TenantChange {
+  tenant: Tenant;
+  actor: Actor;
+  change: Change;
 }
 
 // The fields that differ between two plain views, for before/after diffs.

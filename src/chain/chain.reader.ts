@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeEventLog, getAddress, parseAbiItem, TransactionReceiptNotFoundError, type Hash, type PublicClient } from 'viem';
+import { decodeEventLog, getAddress, parseAbiItem, TransactionReceiptNotFoundError, type Block, type Hash, type PublicClient } from 'viem';
 import { ChainClients } from './chain.clients';
 
 export const TRANSFER_EVENT = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
@@ -21,6 +21,8 @@ export interface ChainTransfer {
   to: string;
   amount: bigint;
   kind: 'erc20' | 'native';
+  // From the log itself when the node includes it (saves a header read per block).
+  blockTimestamp?: Date;
 }
 
 // Typed chain reads. Every log is checked to belong to the block being processed, since two RPC
@@ -43,34 +45,48 @@ export class ChainReader {
     return toHeader(await this.client(chainId).getBlock({ blockNumber: number }));
   }
 
-  // One block: its header, the ERC-20 transfers to the given recipients, and top-level native transfers to them.
-  async blockWithTransfers(chainId: number, number: bigint, tokens: string[], recipients: string[]): Promise<{ header: BlockHeader; transfers: ChainTransfer[] }> {
+  // One block at the head: its header, the ERC-20 transfers to the given recipients and, when the
+  // chain has a native asset, top-level native transfers to them: 2 calls (plus a receipt per
+  // native candidate). Logs are asked for by block hash, so a provider on another fork cannot
+  // answer for a different block.
+  async blockWithTransfers(chainId: number, number: bigint, tokens: string[], recipients: string[], native: boolean): Promise<{ header: BlockHeader; transfers: ChainTransfer[] }> {
     const client = this.client(chainId);
-    const block = await client.getBlock({ blockNumber: number, includeTransactions: true });
+    const block = await client.getBlock({ blockNumber: number, includeTransactions: native });
     const header = toHeader(block);
-    const wanted = new Set(recipients.map((r) => r.toLowerCase()));
+    const logs = tokens.length && recipients.length ? await client.getLogs({ blockHash: header.hash, address: tokens as `0x${string}`[], event: TRANSFER_EVENT, args: { to: recipients as `0x${string}`[] } }) : [];
     const transfers: ChainTransfer[] = [];
-    if (tokens.length && recipients.length) {
-      const logs = await client.getLogs({ blockHash: header.hash, address: tokens as `0x${string}`[], event: TRANSFER_EVENT, args: { to: recipients as `0x${string}`[] } });
-      for (const log of logs) {
-        if (log.blockHash !== header.hash) throw new Error(`inconsistent RPC answer: log of ${log.blockHash} for block ${header.hash}`);
-        transfers.push(erc20Transfer(log, header));
-      }
+    for (const log of logs) {
+      if (log.blockHash !== header.hash) throw new Error(`inconsistent RPC answer: log of ${log.blockHash} for block ${header.hash}`);
+      transfers.push(erc20Transfer(log, header));
     }
-    const candidates = block.transactions.filter((tx) => tx.to && wanted.has(tx.to.toLowerCase()) && tx.value > 0n);
-    for (const tx of candidates) {
-      const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-      if (receipt.status !== 'success' || receipt.blockHash !== header.hash) continue;
-      transfers.push({ txHash: tx.hash, logIndex: -1, blockHash: header.hash, blockNumber: header.number, token: 'native', from: getAddress(tx.from), to: getAddress(tx.to!), amount: tx.value, kind: 'native' });
-    }
+    if (native) transfers.push(...(await this.nativeTransfers(client, block as Block<bigint, true>, header, recipients)));
     return { header, transfers };
+  }
+
+  // Headers of several blocks, batched by the transport.
+  async headers(chainId: number, numbers: bigint[]): Promise<Map<bigint, BlockHeader>> {
+    const client = this.client(chainId);
+    const blocks = await Promise.all(numbers.map((n) => client.getBlock({ blockNumber: n })));
+    return new Map(blocks.map((b) => { const h = toHeader(b); return [h.number, h] as const; }));
+  }
+
+  private async nativeTransfers(client: PublicClient, block: Block<bigint, true>, header: BlockHeader, recipients: string[]): Promise<ChainTransfer[]> {
+    const wanted = new Set(recipients.map((r) => r.toLowerCase()));
+    const candidates = block.transactions.filter((tx) => tx.to && wanted.has(tx.to.toLowerCase()) && tx.value > 0n);
+    const receipts = await Promise.all(candidates.map((tx) => client.getTransactionReceipt({ hash: tx.hash })));
+    return candidates
+      .filter((_tx, i) => receipts[i].status === 'success' && receipts[i].blockHash === header.hash)
+      .map((tx) => ({ txHash: tx.hash, logIndex: -1, blockHash: header.hash, blockNumber: header.number, token: 'native', from: getAddress(tx.from), to: getAddress(tx.to!), amount: tx.value, kind: 'native' as const, blockTimestamp: header.timestamp }));
   }
 
   // Catch-up below finality: ERC-20 transfers over a block range in one call (the caller halves on errors).
   async rangeTransfers(chainId: number, fromBlock: bigint, toBlock: bigint, tokens: string[], recipients: string[]): Promise<ChainTransfer[]> {
     if (!tokens.length || !recipients.length) return [];
     const logs = await this.client(chainId).getLogs({ fromBlock, toBlock, address: tokens as `0x${string}`[], event: TRANSFER_EVENT, args: { to: recipients as `0x${string}`[] } });
-    return logs.map((log) => erc20Transfer(log, { number: log.blockNumber!, hash: log.blockHash! }));
+    return logs.map((log) => {
+      const stamp = (log as { blockTimestamp?: bigint | null }).blockTimestamp;
+      return { ...erc20Transfer(log, { number: log.blockNumber!, hash: log.blockHash! }), ...(stamp ? { blockTimestamp: new Date(Number(stamp) * 1000) } : {}) };
+    });
   }
 
   // Native transfers in a range, block by block (batched by the transport).
@@ -85,12 +101,7 @@ export class ChainReader {
     for (const block of blocks) {
       const header = toHeader(block);
       headers.set(header.number, header);
-      for (const tx of block.transactions) {
-        if (!tx.to || !wanted.has(tx.to.toLowerCase()) || tx.value === 0n) continue;
-        const receipt = await client.getTransactionReceipt({ hash: tx.hash });
-        if (receipt.status !== 'success') continue;
-        transfers.push({ txHash: tx.hash, logIndex: -1, blockHash: header.hash, blockNumber: header.number, token: 'native', from: getAddress(tx.from), to: getAddress(tx.to), amount: tx.value, kind: 'native' });
-      }
+      if (block.transactions.some((tx) => tx.to && wanted.has(tx.to.toLowerCase()) && tx.value > 0n)) transfers.push(...(await this.nativeTransfers(client, block, header, recipients)));
     }
     return { transfers, headers };
   }

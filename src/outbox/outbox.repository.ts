@@ -22,6 +22,17 @@ export class OutboxRepository {
     return row;
   }
 
+  // Many events in one statement, in the caller's transaction; created_at orders them as listed.
+  async appendMany(events: { tenant: Tenant; type: string; data: EventData }[]): Promise<void> {
+    if (!events.length) return;
+    await this.db.manager.query(
+      `INSERT INTO outbox_event (id, merchant_id, livemode, type, data, created_at)
+       SELECT id, merchant_id, livemode, type, data::jsonb, clock_timestamp() + (ord * interval '1 microsecond')
+       FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[]) WITH ORDINALITY AS u(id, merchant_id, livemode, type, data, ord)`,
+      [events.map(() => newId('evt')), events.map((e) => e.tenant.merchantId), events.map((e) => e.tenant.livemode), events.map((e) => e.type), events.map((e) => JSON.stringify(e.data))],
+    );
+  }
+
   listForMerchant(tenant: Tenant, limit = 50): Promise<OutboxEventEntity[]> {
     return this.db.repo(OutboxEventEntity).find({
       where: { merchantId: tenant.merchantId, livemode: tenant.livemode },

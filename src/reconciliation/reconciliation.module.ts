@@ -11,6 +11,8 @@ import { PaymentRepository } from '../payments/payment.repository';
 import { PaymentService } from '../payments/payment.service';
 import { SubscriptionModule } from '../subscriptions/subscription.module';
 import { ClaimService } from './claim.service';
+import { IngestionRepository } from './ingestion.repository';
+import { TransferIngestor } from './transfer-ingestor';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { ReconciliationService } from './reconciliation.service';
 import { SettlementService } from './settlement.service';
@@ -20,7 +22,7 @@ import { SettlementService } from './settlement.service';
 @Module({
   imports: [MerchantModule, InvoiceModule, SubscriptionModule],
   controllers: [PaymentController, ClaimController, ClaimReviewController],
-  providers: [ChainClients, ChainReader, ClaimRepository, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
+  providers: [ChainClients, ChainReader, ClaimRepository, IngestionRepository, TransferIngestor, ReconciliationRepository, ReconciliationService, SettlementService, PaymentRepository, PaymentService, ClaimService],
   exports: [ChainClients, ChainReader, ClaimRepository, ReconciliationService, SettlementService, PaymentService, ClaimService],
 })
 export class ReconciliationModule {}

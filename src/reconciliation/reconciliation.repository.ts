@@ -1,15 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
 import { ChainBlockEntity } from '../chain/chain-block.entity';
 import { ChainCursorEntity } from '../chain/chain-cursor.entity';
 import type { BlockHeader } from '../chain/chain.reader';
 import { Db } from '../database/db.service';
 import { InvoiceEntity } from '../invoices/invoice.entity';
-import { AWAITING_PAYMENT } from '../invoices/invoice-lifecycle';
 import { PaymentEntity, type PaymentState } from '../payments/payment.entity';
 import { PayerWalletEntity } from '../wallets/payer-wallet.entity';
 import type { Tenant } from '../common/tenant';
-import type { MatchableInvoice } from './payment-matcher';
 
 export interface ReceivingAddress {
   merchantId: string;
@@ -121,34 +118,8 @@ export class ReconciliationRepository {
     return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, invoiceId: r.invoice_id, old: r.old, new: to }));
   }
 
-  // Uniqueness is the idempotency: the same (chain, tx, log, block) for a merchant is written once.
-  // A row orphaned earlier whose block is canonical again (a rescan after resume, a reorg back) revives.
-  async insertPayment(payment: PaymentEntity): Promise<{ id: string; outcome: 'inserted' | 'revived' } | null> {
-    const rows: { id: string; inserted: boolean }[] = await this.db.manager.query(
-      `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
-                            from_address, to_address, amount, kind, state, flags, late)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '{}', false)
-       ON CONFLICT (chain_id, tx_hash, log_index, block_hash, merchant_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
-         WHERE payment.state = 'orphaned'
-       RETURNING id, (xmax = 0) AS inserted`,
-      [
-        payment.id, payment.merchantId, payment.livemode, payment.chainId, payment.txHash, payment.logIndex, payment.blockHash,
-        payment.blockNumber.toString(), payment.blockTimestamp, payment.assetId, payment.token, payment.fromAddress, payment.toAddress,
-        payment.amount.toString(), payment.kind, payment.state,
-      ],
-    );
-    if (!rows.length) return null;
-    return { id: rows[0].id, outcome: rows[0].inserted ? 'inserted' : 'revived' };
-  }
-
   findPayment(id: string): Promise<PaymentEntity> {
     return this.db.repo(PaymentEntity).findOneByOrFail({ id });
-  }
-
-  matchCandidates(merchantId: string, chainId: number, token: string, payTo: string, amount: bigint): Promise<MatchableInvoice[]> {
-    return this.db.repo(InvoiceEntity).find({
-      where: { merchantId, chainId, token, payTo, amountDue: amount as never, tagHeld: true },
-    });
   }
 
   async setMatch(paymentId: string, match: { invoiceId: string | null; customerId: string | null; matchedBy: PaymentEntity['matchedBy']; late: boolean; flags: string[]; suggestedCustomerId: string | null }): Promise<void> {
@@ -190,13 +161,5 @@ export class ReconciliationRepository {
       .createQueryBuilder('w')
       .where('w.merchant_id = :merchantId AND lower(w.address) = lower(:address) AND w.unlinked_at IS NULL', { merchantId, address })
       .getOne();
-  }
-
-  // Rule 2 pays the customer's oldest invoice still awaiting payment on the same chain, asset and address.
-  oldestOpenInvoice(merchantId: string, customerId: string, chainId: number, token: string, payTo: string): Promise<InvoiceEntity | null> {
-    return this.db.repo(InvoiceEntity).findOne({
-      where: { merchantId, customerId, chainId, token, payTo, status: In([...AWAITING_PAYMENT]) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
   }
 }

@@ -1,20 +1,52 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ChainReader, type BlockHeader, type ChainTransfer } from '../chain/chain.reader';
-import { assetId, type ChainConfig } from '../config/chains';
+import type { ChainConfig } from '../config/chains';
 import { AppConfig } from '../config/app-config';
 import { ChangeRecorder } from '../audit/change-recorder.service';
 import { Clock } from '../common/clock';
-import { newId } from '../common/ids';
 import { Db } from '../database/db.service';
 import { PaymentEntity } from '../payments/payment.entity';
 import { paymentView } from '../payments/payment.presenter';
-import { decideBinding, matchByAmountTag } from './payment-matcher';
-import { ReconciliationRepository, type ReceivingAddress, type StateChange } from './reconciliation.repository';
+import { ReconciliationRepository, type StateChange } from './reconciliation.repository';
 import { SettlementService, SYSTEM_ACTOR } from './settlement.service';
+import { TransferIngestor } from './transfer-ingestor';
 
 export const MAX_BLOCKS_PER_TICK = 50;
-const RANGE_CHUNK = 1_000n;
+// Range reads start here and double after each accepted call, up to the cap.
+const INITIAL_RANGE = 1_000n;
+const MAX_RANGE = 10_000n;
 const KEEP_BELOW_FINALIZED = 64n;
+
+// What one chain's scan looks for: receiving addresses (and their owners), tokens, native coin.
+export interface ScanScope {
+  owners: Map<string, string>;
+  recipients: string[];
+  tokens: string[];
+  native: boolean;
+}
+
+export interface ChunkProgress {
+  from: bigint;
+  to: bigint;
+  transfers: number;
+  matched: number;
+}
+
+interface FetchedRange {
+  start: bigint;
+  end: bigint;
+  size: bigint;
+  transfers: ChainTransfer[];
+  headers: Map<bigint, BlockHeader>;
+  tip: BlockHeader;
+}
+
+// A read started ahead of time: if the write before it fails, its own failure must not surface
+// as an unhandled rejection (it is awaited, and rethrown, only when its turn comes).
+function ahead<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
 
 export class FatalReorgError extends Error {}
 
@@ -33,11 +65,14 @@ export interface TickResult {
 @Injectable()
 export class ReconciliationService {
   private readonly logger = new Logger('Reconciliation');
+  // The range size each chain's provider last accepted, kept across ticks.
+  private readonly chunkSize = new Map<number, bigint>();
 
   constructor(
     private readonly db: Db,
     private readonly reader: ChainReader,
     private readonly repo: ReconciliationRepository,
+    private readonly ingestor: TransferIngestor,
     private readonly settlement: SettlementService,
     private readonly changes: ChangeRecorder,
     private readonly config: AppConfig,
@@ -67,14 +102,22 @@ export class ReconciliationService {
     }
   }
 
+  async scope(chain: ChainConfig): Promise<ScanScope> {
+    const addresses = await this.repo.receivingAddresses(chain.chainId);
+    return {
+      owners: new Map(addresses.map((a) => [a.address.toLowerCase(), a.merchantId])),
+      recipients: [...new Set(addresses.map((a) => a.address))],
+      tokens: chain.assets.filter((a) => a.token !== 'native').map((a) => a.token),
+      native: chain.assets.some((a) => a.token === 'native'),
+    };
+  }
+
   private async run(chain: ChainConfig): Promise<TickResult> {
     const chainId = chain.chainId;
     const result: TickResult = { chainId, processed: 0, caughtUp: 0, reorgs: 0, head: 0n, cursor: 0n };
     const existing = await this.repo.cursor(chainId);
     if (existing?.haltedAt) return { ...result, skipped: 'halted' };
-    const addresses = await this.repo.receivingAddresses(chainId);
-    const recipients = [...new Set(addresses.map((a) => a.address))];
-    const tokens = chain.assets.filter((a) => a.token !== 'native').map((a) => a.token);
+    const scope = await this.scope(chain);
 
     const head = await this.reader.head(chainId);
     const finalized = await this.reader.finalized(chainId, chain.finality, head);
@@ -94,20 +137,20 @@ export class ReconciliationService {
 
     // Far behind: ranges up to the finalized block, where nothing can be reorganised any more.
     if (head.number - local.number > BigInt(MAX_BLOCKS_PER_TICK) && local.number < finalized.number) {
-      const caught = await this.catchUp(chain, local, finalized, tokens, recipients, addresses);
+      const caught = await this.catchUp(chain, local, finalized, scope);
       result.caughtUp = Number(caught.number - local.number);
       local = caught;
     }
 
     while (local.number < head.number && result.processed < MAX_BLOCKS_PER_TICK) {
-      const { header, transfers } = await this.reader.blockWithTransfers(chainId, local.number + 1n, tokens, recipients);
+      const { header, transfers } = await this.reader.blockWithTransfers(chainId, local.number + 1n, scope.tokens, scope.recipients, scope.native);
       if (header.parentHash !== local.hash) {
         local = await this.reorg(chain, local.number, existing?.finalizedNumber ? BigInt(existing.finalizedNumber) : finalized.number);
         result.reorgs += 1;
         continue;
       }
       await this.db.transaction(async () => {
-        await this.ingestBlock(chain, header, transfers, addresses);
+        await this.ingestBlock(chain, header, transfers, scope);
         await this.repo.saveCursor(chainId, header, null);
       });
       local = header;
@@ -131,113 +174,60 @@ export class ReconciliationService {
     return result;
   }
 
-  private async catchUp(chain: ChainConfig, from: BlockHeader, finalized: BlockHeader, tokens: string[], recipients: string[], addresses: ReceivingAddress[]): Promise<BlockHeader> {
-    let start = from.number + 1n;
+  // Below finality nothing can be reorganised: ranges of blocks are read with as few calls as the
+  // provider allows and written one chunk per transaction, the chunk and the cursor together. The
+  // next chunk's reads run while the current one is written (one ahead, so memory stays flat).
+  async catchUp(chain: ChainConfig, from: BlockHeader, target: BlockHeader, scope: ScanScope, onChunk?: (progress: ChunkProgress) => void): Promise<BlockHeader> {
+    const chainId = chain.chainId;
     let last = from;
-    while (start <= finalized.number) {
-      let end = start + RANGE_CHUNK - 1n > finalized.number ? finalized.number : start + RANGE_CHUNK - 1n;
-      let fetched: { transfers: ChainTransfer[]; headers: Map<bigint, BlockHeader> } | null = null;
-      // Providers cap ranges differently: halve until the call goes through.
-      while (!fetched) {
-        try {
-          const [erc20, native] = await Promise.all([
-            this.reader.rangeTransfers(chain.chainId, start, end, tokens, recipients),
-            this.reader.rangeNativeTransfers(chain.chainId, start, end, recipients),
-          ]);
-          fetched = { transfers: [...erc20, ...native.transfers], headers: native.headers };
-        } catch (err) {
-          if (end === start) throw err;
-          end = start + (end - start) / 2n;
-        }
-      }
-      const headers = fetched.headers;
-      const tip = headers.get(end)!;
-      await this.db.transaction(async () => {
-        for (const transfer of fetched.transfers) await this.ingestTransfer(chain, transfer, headers.get(transfer.blockNumber)!, addresses, 'final');
-        await this.repo.insertBlock(chain.chainId, tip);
-        await this.repo.saveCursor(chain.chainId, tip, null);
+    let size = this.chunkSize.get(chainId) ?? INITIAL_RANGE;
+    const fetch = (start: bigint) => ahead(this.fetchRange(chain, start, target.number, size, scope));
+    let pending = from.number < target.number ? fetch(from.number + 1n) : null;
+    while (pending) {
+      const chunk = await pending;
+      size = chunk.size;
+      this.chunkSize.set(chainId, size);
+      pending = chunk.end < target.number ? fetch(chunk.end + 1n) : null;
+      const written = await this.db.transaction(async () => {
+        const result = await this.ingestor.ingest(chain, chunk.transfers, chunk.headers, scope.owners, 'final');
+        await this.repo.insertBlock(chainId, chunk.tip);
+        await this.repo.saveCursor(chainId, chunk.tip, null);
+        return result;
       });
-      last = tip;
-      start = end + 1n;
+      onChunk?.({ from: chunk.start, to: chunk.end, transfers: written.written, matched: written.matched });
+      last = chunk.tip;
     }
     return last;
   }
 
-  private async ingestBlock(chain: ChainConfig, header: BlockHeader, transfers: ChainTransfer[], addresses: ReceivingAddress[]): Promise<void> {
-    await this.repo.insertBlock(chain.chainId, header);
-    for (const transfer of transfers) await this.ingestTransfer(chain, transfer, header, addresses, 'seen');
-  }
-
-  private async ingestTransfer(chain: ChainConfig, t: ChainTransfer, header: BlockHeader, addresses: ReceivingAddress[], state: 'seen' | 'final'): Promise<void> {
-    for (const owner of addresses.filter((a) => a.address.toLowerCase() === t.to.toLowerCase())) {
-      const payment: PaymentEntity = Object.assign(new PaymentEntity(), {
-        id: newId('pay'),
-        merchantId: owner.merchantId,
-        livemode: !chain.testnet,
-        chainId: chain.chainId,
-        txHash: t.txHash,
-        logIndex: t.logIndex,
-        blockHash: t.blockHash,
-        blockNumber: t.blockNumber,
-        blockTimestamp: header.timestamp,
-        assetId: assetId(chain.chainId, t.token),
-        token: t.token,
-        fromAddress: t.from,
-        toAddress: t.to,
-        amount: t.amount,
-        kind: t.kind,
-        state,
-        invoiceId: null,
-        customerId: null,
-        matchedBy: null,
-        flags: [],
-        late: false,
-        suggestedCustomerId: null,
-      });
-      const written = await this.repo.insertPayment(payment);
-      if (!written) continue;
-      if (written.outcome === 'revived') {
-        await this.revived(await this.repo.findPayment(written.id));
-        continue;
-      }
-      const candidates = await this.repo.matchCandidates(owner.merchantId, chain.chainId, t.token, t.to, t.amount);
-      const byTag = matchByAmountTag({ amount: t.amount, blockTimestamp: header.timestamp }, candidates);
-      const wallet = await this.repo.activeWallet(owner.merchantId, t.from);
-      let invoiceId: string | null = null;
-      if (byTag.matchedBy) {
-        // The tag wins; a sender bound to another customer is a signal for the merchant to review.
-        const flags = wallet && wallet.customerId !== byTag.invoice.customerId ? ['binding_conflict'] : [];
-        if (byTag.repeat) flags.push('repeat_payment');
-        Object.assign(payment, { invoiceId: byTag.invoice.id, customerId: byTag.invoice.customerId, matchedBy: 'amount', late: byTag.late, flags });
-        invoiceId = byTag.invoice.id;
-      } else {
-        const binding = decideBinding(wallet, { blockNumber: t.blockNumber, livemode: payment.livemode });
-        const invoice = binding.bind ? await this.repo.oldestOpenInvoice(owner.merchantId, binding.customerId, chain.chainId, t.token, t.to) : null;
-        if (invoice) {
-          Object.assign(payment, { invoiceId: invoice.id, customerId: invoice.customerId, matchedBy: 'binding', late: false });
-          invoiceId = invoice.id;
-        } else {
-          payment.suggestedCustomerId = binding.bind ? binding.customerId : binding.suggestedCustomerId;
-        }
-      }
-      if (invoiceId || payment.suggestedCustomerId) await this.repo.setMatch(payment.id, payment);
-      const tenant = { merchantId: owner.merchantId, livemode: payment.livemode };
-      const view = paymentView(payment);
-      await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.detect', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
-      if (!invoiceId) {
-        await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.unmatched', eventType: 'payment.unmatched', targetType: 'payment', targetId: payment.id, object: view });
-      }
-      if (invoiceId) await this.settlement.recompute(invoiceId);
-      if (state === 'final') {
-        await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.confirm', eventType: 'payment.confirmed', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: view, after: { state } });
+  // One range: ERC-20 logs in one getLogs call (halved until the provider accepts it, grown again
+  // after each success), headers only for blocks whose logs carry no timestamp, and the blocks'
+  // transactions only when the chain has a native asset.
+  private async fetchRange(chain: ChainConfig, start: bigint, last: bigint, size: bigint, scope: ScanScope): Promise<FetchedRange> {
+    const chainId = chain.chainId;
+    for (;;) {
+      const end = start + size - 1n > last ? last : start + size - 1n;
+      try {
+        const [erc20, native] = await Promise.all([
+          this.reader.rangeTransfers(chainId, start, end, scope.tokens, scope.recipients),
+          scope.native ? this.reader.rangeNativeTransfers(chainId, start, end, scope.recipients) : Promise.resolve(null),
+        ]);
+        const headers = native?.headers ?? new Map<bigint, BlockHeader>();
+        const missing = [...new Set([...erc20.filter((t) => !t.blockTimestamp).map((t) => t.blockNumber), end])].filter((n) => !headers.has(n));
+        for (const [n, h] of await this.reader.headers(chainId, missing)) headers.set(n, h);
+        const grown = size * 2n > MAX_RANGE ? MAX_RANGE : size * 2n;
+        return { start, end, size: end - start + 1n === size ? grown : size, transfers: [...erc20, ...(native?.transfers ?? [])], headers, tip: headers.get(end)! };
+      } catch (err) {
+        // Providers cap ranges (and result sizes) differently: halve and try again.
+        if (size === 1n) throw err;
+        size = size / 2n;
       }
     }
   }
 
-  private async revived(payment: PaymentEntity): Promise<void> {
-    const tenant = { merchantId: payment.merchantId, livemode: payment.livemode };
-    await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.revive', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: paymentView(payment), before: { state: 'orphaned' }, after: { state: payment.state } });
-    if (payment.invoiceId) await this.settlement.recompute(payment.invoiceId);
+  private async ingestBlock(chain: ChainConfig, header: BlockHeader, transfers: ChainTransfer[], scope: ScanScope): Promise<void> {
+    await this.repo.insertBlock(chain.chainId, header);
+    await this.ingestor.ingest(chain, transfers, new Map([[header.number, header]]), scope.owners, 'seen');
   }
 
   // Operator action after a halt: rescan from a block the operator knows to be canonical now.

@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { ChangeRecorder, type TenantChange } from '../audit/change-recorder.service';
+import type { BlockHeader, ChainTransfer } from '../chain/chain.reader';
+import { assetId, type ChainConfig } from '../config/chains';
+import { newId } from '../common/ids';
+import { PaymentEntity } from '../payments/payment.entity';
+import { paymentView } from '../payments/payment.presenter';
+import { IngestionRepository, paymentKey, type AwaitingInvoice, type BoundWallet, type NewPayment, type PaymentMatch, type TagHolder } from './ingestion.repository';
+import { decideBinding, matchByAmountTag } from './payment-matcher';
+import { ReconciliationRepository } from './reconciliation.repository';
+import { SettlementService, SYSTEM_ACTOR } from './settlement.service';
+
+export interface IngestResult {
+  written: number;
+  matched: number;
+}
+
+// Writes a chunk of transfers (a range below finality, or one block at the head) inside the
+// caller's transaction, set-based: one insert for all rows, one query per matching rule, one
+// update for the matches, the audit and outbox rows in bulk, then each touched invoice once.
+@Injectable()
+export class TransferIngestor {
+  constructor(
+    private readonly rows: IngestionRepository,
+    private readonly repo: ReconciliationRepository,
+    private readonly settlement: SettlementService,
+    private readonly changes: ChangeRecorder,
+  ) {}
+
+  // `owners` maps a lower-cased receiving address to the merchant it belongs to (one each).
+  async ingest(chain: ChainConfig, transfers: ChainTransfer[], headers: Map<bigint, BlockHeader> | null, owners: Map<string, string>, state: 'seen' | 'final'): Promise<IngestResult> {
+    const sorted = [...transfers].sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+    const payments: PaymentEntity[] = [];
+    for (const t of sorted) {
+      const merchantId = owners.get(t.to.toLowerCase());
+      if (!merchantId) continue;
+      const timestamp = t.blockTimestamp ?? headers?.get(t.blockNumber)?.timestamp;
+      if (!timestamp) throw new Error(`no timestamp for block ${t.blockNumber} of chain ${chain.chainId}`);
+      payments.push(newPayment(chain, merchantId, t, timestamp, state));
+    }
+    const written = await this.rows.insertPayments(payments.map(toRow));
+    const byKey = new Map(payments.map((p) => [paymentKey(p.merchantId, p.txHash, p.logIndex, p.blockHash), p]));
+    const fresh: PaymentEntity[] = [];
+    const revived: string[] = [];
+    for (const w of written) {
+      const payment = byKey.get(w.key)!;
+      if (w.inserted) fresh.push(payment);
+      else revived.push(w.id);
+    }
+
+    const matches = await this.match(chain.chainId, fresh);
+    await this.rows.setMatches(matches.filter((m) => m.invoiceId || m.suggestedCustomerId));
+    const byId = new Map(matches.map((m) => [m.id, m]));
+    for (const p of fresh) Object.assign(p, byId.get(p.id));
+
+    // One event per transfer, for the state a merchant can act on: a transfer already final is
+    // confirmed (or unmatched), never detected and then confirmed a moment later.
+    const recorded: TenantChange[] = fresh.map((p) => ({
+      tenant: { merchantId: p.merchantId, livemode: p.livemode },
+      actor: SYSTEM_ACTOR,
+      change: {
+        action: 'payment.detect',
+        eventType: !p.invoiceId ? 'payment.unmatched' : state === 'final' ? 'payment.confirmed' : 'payment.detected',
+        targetType: 'payment',
+        targetId: p.id,
+        customerId: p.customerId,
+        object: paymentView(p),
+        after: { state },
+      },
+    }));
+    await this.changes.recordMany(recorded);
+
+    const touched = new Set<string>();
+    for (const p of fresh) if (p.invoiceId) touched.add(p.invoiceId);
+    for (const id of revived) {
+      const payment = await this.repo.findPayment(id);
+      const tenant = { merchantId: payment.merchantId, livemode: payment.livemode };
+      await this.changes.record(tenant, SYSTEM_ACTOR, { action: 'payment.revive', eventType: 'payment.detected', targetType: 'payment', targetId: payment.id, customerId: payment.customerId, object: paymentView(payment), before: { state: 'orphaned' }, after: { state: payment.state } });
+      if (payment.invoiceId) touched.add(payment.invoiceId);
+    }
+    for (const invoiceId of [...touched].sort()) await this.settlement.recompute(invoiceId);
+    return { written: fresh.length + revived.length, matched: fresh.filter((p) => p.invoiceId).length };
+  }
+
+  // Rules 1 and 2 for the whole chunk, in chain order: the exact amount tag first, then a proved
+  // sender wallet paying its customer's oldest invoice still awaiting payment.
+  private async match(chainId: number, fresh: PaymentEntity[]): Promise<PaymentMatch[]> {
+    if (!fresh.length) return [];
+    const holders = groupBy(await this.rows.tagHolders(chainId, fresh.map((p) => ({ merchantId: p.merchantId, token: p.token, payTo: p.toAddress, amount: p.amount }))), (h: TagHolder) => tagKey(h.merchantId, h.token, h.payTo, h.amountDue));
+    const wallets = new Map((await this.rows.boundWallets(fresh.map((p) => ({ merchantId: p.merchantId, address: p.fromAddress })))).map((w: BoundWallet) => [`${w.merchantId}|${w.address}`, w]));
+    const walletOf = (p: PaymentEntity) => wallets.get(`${p.merchantId}|${p.fromAddress.toLowerCase()}`) ?? null;
+
+    const byTag = new Map(fresh.map((p) => [p.id, matchByAmountTag({ amount: p.amount, blockTimestamp: p.blockTimestamp }, holders.get(tagKey(p.merchantId, p.token, p.toAddress, p.amount)) ?? [])]));
+    const binders = fresh.filter((p) => !byTag.get(p.id)!.matchedBy && walletOf(p));
+    const customers = binders.map((p) => ({ merchantId: p.merchantId, customerId: walletOf(p)!.customerId }));
+    const awaiting = groupBy(await this.rows.awaitingInvoices(chainId, customers), (i: AwaitingInvoice) => `${i.merchantId}|${i.customerId}`);
+
+    return fresh.map((p): PaymentMatch => {
+      const wallet = walletOf(p);
+      const tag = byTag.get(p.id)!;
+      if (tag.matchedBy) {
+        // The tag wins; a sender bound to another customer is a signal for the merchant to review.
+        const flags = wallet && wallet.customerId !== tag.invoice.customerId ? ['binding_conflict'] : [];
+        if (tag.repeat) flags.push('repeat_payment');
+        return { id: p.id, invoiceId: tag.invoice.id, customerId: tag.invoice.customerId, matchedBy: 'amount', late: tag.late, flags, suggestedCustomerId: null };
+      }
+      const binding = decideBinding(wallet, { blockNumber: p.blockNumber, livemode: p.livemode });
+      if (binding.bind) {
+        const invoice = allocate(awaiting.get(`${p.merchantId}|${binding.customerId}`) ?? [], p);
+        if (invoice) return { id: p.id, invoiceId: invoice.id, customerId: invoice.customerId, matchedBy: 'binding', late: false, flags: [], suggestedCustomerId: null };
+        return { id: p.id, invoiceId: null, customerId: null, matchedBy: null, late: false, flags: [], suggestedCustomerId: binding.customerId };
+      }
+      return { id: p.id, invoiceId: null, customerId: null, matchedBy: null, late: false, flags: [], suggestedCustomerId: binding.suggestedCustomerId };
+    });
+  }
+}
+
+// The oldest invoice on the transfer's token and address that still wants money (each transfer
+// of the chunk takes its share), or the oldest of them when all are covered already.
+function allocate(invoices: AwaitingInvoice[], p: PaymentEntity): AwaitingInvoice | null {
+  const eligible = invoices.filter((i) => i.token === p.token && i.payTo === p.toAddress);
+  const invoice = eligible.find((i) => i.remaining > 0n) ?? eligible[0] ?? null;
+  if (invoice) invoice.remaining -= p.amount;
+  return invoice;
+}
+
+function newPayment(chain: ChainConfig, merchantId: string, t: ChainTransfer, timestamp: Date, state: 'seen' | 'final'): PaymentEntity {
+  return Object.assign(new PaymentEntity(), {
+    id: newId('pay'),
+    merchantId,
+    livemode: !chain.testnet,
+    chainId: chain.chainId,
+    txHash: t.txHash,
+    logIndex: t.logIndex,
+    blockHash: t.blockHash,
+    blockNumber: t.blockNumber,
+    blockTimestamp: timestamp,
+    assetId: assetId(chain.chainId, t.token),
+    token: t.token,
+    fromAddress: t.from,
+    toAddress: t.to,
+    amount: t.amount,
+    kind: t.kind,
+    state,
+    invoiceId: null,
+    customerId: null,
+    matchedBy: null,
+    flags: [],
+    late: false,
+    suggestedCustomerId: null,
+  });
+}
+
+function toRow(p: PaymentEntity): NewPayment {
+  return {
+    id: p.id,
+    merchantId: p.merchantId,
+    livemode: p.livemode,
+    chainId: p.chainId,
+    txHash: p.txHash,
+    logIndex: p.logIndex,
+    blockHash: p.blockHash,
+    blockNumber: p.blockNumber,
+    blockTimestamp: p.blockTimestamp,
+    assetId: p.assetId!,
+    token: p.token,
+    fromAddress: p.fromAddress,
+    toAddress: p.toAddress,
+    amount: p.amount,
+    kind: p.kind as 'erc20' | 'native',
+    state: p.state,
+  };
+}
+
+function tagKey(merchantId: string, token: string, payTo: string, amount: bigint): string {
+  return `${merchantId}|${token}|${payTo}|${amount}`;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
