@@ -59,9 +59,13 @@ describe('repeat payments, held tags and credit (anvil)', () => {
     // Once the monitoring window after payment has closed, the amount goes back to the pool.
     const [{ monitor_until: monitorUntil }] = await bed.ds.query(`SELECT monitor_until FROM invoice WHERE id = $1`, [b.invoice.id]);
     const lifecycle = bed.t.app.get(InvoiceLifecycleService);
-    expect(await lifecycle.releaseTags(new Date((monitorUntil as Date).getTime() - 1), 100)).toBe(0);
+    const held = async () => (await bed.ds.query(`SELECT tag_held FROM invoice WHERE id = $1`, [b.invoice.id]))[0].tag_held as boolean;
+    // Other suites share this database: release everything due, then look at B's invoice only.
+    while ((await lifecycle.releaseTags(new Date((monitorUntil as Date).getTime() - 1), 1000)) > 0);
+    expect(await held()).toBe(true);
     bed.t.clock.set(new Date((monitorUntil as Date).getTime() + HOUR));
-    expect(await lifecycle.releaseTags(bed.t.clock.now(), 100)).toBeGreaterThanOrEqual(1);
+    while ((await lifecycle.releaseTags(bed.t.clock.now(), 1000)) > 0);
+    expect(await held()).toBe(false);
     const e = await billedCustomer(bed.t, m, { amount: '10000000' });
     expect(e.invoice.amountDue).toBe(b.invoice.amountDue);
   });
