@@ -9,6 +9,7 @@ import { ApiKeyRepository } from '../merchants/api-key.repository';
 import { ApiKeyService } from '../merchants/api-key.service';
 import { isScope, SCOPES, type Scope } from '../merchants/scopes';
 import { FormRejected } from './dashboard-error.filter';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import type { DashboardContext } from './dashboard-session.service';
 import { DashboardUserRepository } from './dashboard-user.repository';
 import { DashboardPresenter } from './dashboard.presenter';
@@ -26,17 +27,19 @@ export class DashboardApiKeysService {
     private readonly apiKeys: ApiKeyService,
     private readonly changes: ChangeRecorder,
     private readonly users: DashboardUserRepository,
+    private readonly chrome: DashboardLayoutService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   async page(ctx: DashboardContext, extra: { notice?: string | null; created?: { id: string; secret: string; name: string }; errors?: FieldErrors; form?: { name: string; scopes: string[] } } = {}) {
-    const rows = (await this.keys.listForMerchant(ctx.tenant.merchantId)).filter((k) => k.livemode === ctx.tenant.livemode);
+    const [layout, all] = await Promise.all([this.chrome.layout(ctx, 'api-keys', 'API keys'), this.keys.listForMerchant(ctx.tenant.merchantId)]);
+    const rows = all.filter((k) => k.livemode === ctx.tenant.livemode);
     const creators = await this.users.emails(ctx.tenant.merchantId, rows.filter((k) => k.createdBy.startsWith(CREATED_BY)).map((k) => k.createdBy.slice(CREATED_BY.length)));
     const p = new DashboardPresenter(this.config, this.clock.now());
     const chosen = new Set(extra.form?.scopes ?? []);
     return {
-      ...p.layout(ctx, 'api-keys', 'API keys'),
+      ...layout,
       notice: extra.notice ?? null,
       keys: rows.reverse().map((k) => ({ ...p.apiKey(k), createdBy: creators.get(k.createdBy.slice(CREATED_BY.length)) ?? k.createdBy })),
       created: extra.created ?? null,

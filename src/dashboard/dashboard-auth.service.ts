@@ -2,17 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { AuditRepository } from '../audit/audit.repository';
 import { ChangeRecorder } from '../audit/change-recorder.service';
 import { Clock } from '../common/clock';
-import { AppConfig } from '../config/app-config';
 import { DomainError } from '../common/errors';
 import type { Actor } from '../common/tenant';
 import { Db } from '../database/db.service';
 import { RateLimiter, type RateLimit } from '../infra/rate-limiter';
 import type { FormBody } from './settings-form';
 import { FormRejected } from './dashboard-error.filter';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import { DashboardSessionService, type DashboardContext } from './dashboard-session.service';
 import { DashboardUserRepository } from './dashboard-user.repository';
 import { safeNext } from './dashboard.dto';
-import { DashboardPresenter } from './dashboard.presenter';
 import { dummyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password-hash';
 
 // Attempts per client address, and failures per email (so a botnet cannot guess one account's
@@ -43,7 +42,7 @@ export class DashboardAuthService {
     private readonly limiter: RateLimiter,
     private readonly audit: AuditRepository,
     private readonly changes: ChangeRecorder,
-    private readonly config: AppConfig,
+    private readonly chrome: DashboardLayoutService,
     private readonly clock: Clock,
   ) {}
 
@@ -114,9 +113,9 @@ export class DashboardAuthService {
     };
   }
 
-  passwordPage(ctx: DashboardContext, errors: Record<string, string> = {}) {
+  async passwordPage(ctx: DashboardContext, errors: Record<string, string> = {}) {
     return {
-      ...new DashboardPresenter(this.config, this.clock.now()).layout(ctx, 'account', ctx.user.mustChangePassword ? 'Choose a new password' : 'Change password'),
+      ...(await this.chrome.layout(ctx, 'account', ctx.user.mustChangePassword ? 'Choose a new password' : 'Change password')),
       forced: ctx.user.mustChangePassword,
       errors,
       hasErrors: Object.keys(errors).length > 0,
@@ -136,7 +135,7 @@ export class DashboardAuthService {
       await this.limiter.count(SIGN_IN_EMAIL, ctx.user.email);
       errors.currentPassword = 'That is not your current password.';
     }
-    if (Object.keys(errors).length) throw new FormRejected('dashboard/password.hbs', this.passwordPage(ctx, errors));
+    if (Object.keys(errors).length) throw new FormRejected('dashboard/password.hbs', await this.passwordPage(ctx, errors));
     const hash = await hashPassword(input.next);
     await this.db.transaction(async () => {
       await this.users.setPassword(ctx.user.merchantId, ctx.user.id, hash);

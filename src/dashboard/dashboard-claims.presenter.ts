@@ -5,7 +5,6 @@ import type { PaymentClaimEntity } from '../payments/payment-claim.entity';
 import { explorerTxUrl, formatDateTime, shortHash, type Tone } from '../portal/view-helpers';
 import type { ClaimTab } from './dashboard-claims.dto';
 import type { ClaimCounts } from './dashboard-claims.repository';
-import type { DashboardContext } from './dashboard-session.service';
 import type { DashboardPresenter } from './dashboard.presenter';
 
 const STATUS: Record<PaymentClaimEntity['status'], { label: string; tone: Tone }> = {
@@ -37,12 +36,6 @@ export class DashboardClaimsPresenter {
     private readonly base: DashboardPresenter,
     private readonly config: AppConfig,
   ) {}
-
-  // The shared chrome, with this section current (the layout's section list predates claims).
-  layout(ctx: DashboardContext, awaiting: number) {
-    const chrome = this.base.layout(ctx, 'payments', 'Claims');
-    return { ...chrome, dash: { ...chrome.dash, nav: { claims: true }, section: '/dashboard/claims', claimsAwaiting: awaiting } };
-  }
 
   tabs(current: ClaimTab, counts: ClaimCounts) {
     const labels: Record<ClaimTab, string> = { needs_review: `Needs review (${counts.needs_review})`, all: 'All', verified: 'Verified', rejected: 'Rejected' };

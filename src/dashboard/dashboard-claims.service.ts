@@ -9,6 +9,7 @@ import { FormRejected } from './dashboard-error.filter';
 import type { ClaimTab } from './dashboard-claims.dto';
 import { DashboardClaimsPresenter, type ClaimFormState } from './dashboard-claims.presenter';
 import { DashboardClaimsRepository } from './dashboard-claims.repository';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import type { DashboardContext } from './dashboard-session.service';
 import { DashboardPresenter, pagination } from './dashboard.presenter';
 import { DashboardRepository } from './dashboard.repository';
@@ -29,19 +30,24 @@ export class DashboardClaimsService {
     private readonly reads: DashboardClaimsRepository,
     private readonly dashboard: DashboardRepository,
     private readonly claims: ClaimService,
+    private readonly chrome: DashboardLayoutService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   async list(ctx: DashboardContext, tab: ClaimTab, page: number, extra: PageExtra = {}) {
-    const [[rows, total], counts] = await Promise.all([this.reads.page(ctx.tenant, tab === 'all' ? null : tab, PAGE_SIZE, (page - 1) * PAGE_SIZE), this.reads.counts(ctx.tenant)]);
+    const [layout, [rows, total], counts] = await Promise.all([
+      this.chrome.layout(ctx, 'claims', 'Claims'),
+      this.reads.page(ctx.tenant, tab === 'all' ? null : tab, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+      this.reads.counts(ctx.tenant),
+    ]);
     const [invoices, customers] = await Promise.all([
       this.dashboard.invoicesById(ctx.tenant, rows.map((c) => c.invoiceId)),
       this.dashboard.customersById(ctx.tenant, rows.map((c) => c.customerId)),
     ]);
     const p = new DashboardClaimsPresenter(new DashboardPresenter(this.config, this.clock.now()), this.config);
     return {
-      ...p.layout(ctx, counts.needs_review),
+      ...layout,
       notice: extra.notice ?? null,
       error: extra.error ?? null,
       tab,

@@ -11,6 +11,7 @@ import { PortalLinkService } from '../portal-links/portal-link.service';
 import { PortalRepository } from '../portal/portal.repository';
 import { formatDateTime } from '../portal/view-helpers';
 import { FormRejected } from './dashboard-error.filter';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import type { DashboardContext } from './dashboard-session.service';
 import { DashboardUserRepository } from './dashboard-user.repository';
 import { DashboardPresenter, pagination } from './dashboard.presenter';
@@ -45,15 +46,16 @@ export class DashboardCustomersService {
     private readonly links: PortalLinkService,
     private readonly mailer: MailerService,
     private readonly changes: ChangeRecorder,
+    private readonly chrome: DashboardLayoutService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   async search(ctx: DashboardContext, q: string, page: number) {
-    const [rows, total] = await this.reads.searchCustomers(ctx.tenant, q, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    const [layout, [rows, total]] = await Promise.all([this.chrome.layout(ctx, 'customers', 'Customers'), this.reads.searchCustomers(ctx.tenant, q, PAGE_SIZE, (page - 1) * PAGE_SIZE)]);
     const p = this.presenter();
     return {
-      ...p.layout(ctx, 'customers', 'Customers'),
+      ...layout,
       q,
       searched: q.trim() !== '',
       customers: rows.map((c) => p.customerRow(c)),
@@ -64,7 +66,8 @@ export class DashboardCustomersService {
 
   async customer(ctx: DashboardContext, id: string, extra: { notice?: string | null; form?: LinkForm; errors?: FieldErrors; generated?: GeneratedLink } = {}) {
     const customer = await this.reads.customer(ctx.tenant, id);
-    const [subscriptions, invoices, [payments], wallets, activity] = await Promise.all([
+    const [layout, subscriptions, invoices, [payments], wallets, activity] = await Promise.all([
+      this.chrome.layout(ctx, 'customers', customer.name ? `${customer.name} (${customer.email})` : customer.email),
       this.portal.subscriptions(ctx.tenant, id, { includeEnded: true }),
       this.reads.customerInvoices(ctx.tenant, id, 25),
       this.portal.payments(ctx.tenant, id, { limit: 25, offset: 0 }),
@@ -91,7 +94,7 @@ export class DashboardCustomersService {
       ...subs.map((s) => ({ value: `subscription:${s.id}`, label: `Subscription: ${s.planName}` })),
     ].map((o) => ({ ...o, selected: o.value === form.initialPage }));
     return {
-      ...p.layout(ctx, 'customers', customer.name ? `${customer.name} (${customer.email})` : customer.email),
+      ...layout,
       notice: extra.notice ?? null,
       customer: { ...p.customerRow(customer), epoch: customer.portalTokenEpoch, metadata: Object.entries(customer.metadata ?? {}).map(([key, value]) => ({ key, value })) },
       subscriptions: subs,

@@ -63,6 +63,7 @@ export class DashboardErrorFilter implements ExceptionFilter {
     void reply.headers(response.headers);
     const presenter = new DashboardPresenter(this.config, this.clock.now());
     const heading = HEADINGS[response.status] ?? 'Something went wrong';
+    // No reads while rendering an error (the database may be why it failed): no claims count here.
     const chrome = request.dashboard ? presenter.layout(request.dashboard, 'overview', heading) : { title: heading };
     this.render(reply, response.status, 'dashboard/error.hbs', {
       ...chrome,

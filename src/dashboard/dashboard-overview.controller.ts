@@ -6,7 +6,7 @@ import { Dashboard } from './dashboard-session.guard';
 import type { DashboardContext } from './dashboard-session.service';
 import { ModeDto, noticeText, NoticeQueryDto } from './dashboard.dto';
 
-const SECTIONS = /^\/dashboard(\/(customers|payments|webhooks|settings|api-keys))?$/;
+const SECTIONS = /^\/dashboard(\/(customers|payments|claims|webhooks|settings|api-keys))?$/;
 
 @DashboardRoutes()
 export class DashboardOverviewController {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import { DashboardSessionService, type DashboardContext } from './dashboard-session.service';
 import { DashboardPresenter } from './dashboard.presenter';
 import { DashboardRepository } from './dashboard.repository';
@@ -13,6 +14,7 @@ export class DashboardOverviewService {
   constructor(
     private readonly reads: DashboardRepository,
     private readonly sessions: DashboardSessionService,
+    private readonly chrome: DashboardLayoutService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -21,7 +23,8 @@ export class DashboardOverviewService {
     const now = this.clock.now();
     const days = dayRange(now, CHART_DAYS);
     const chains = this.config.env.CHAINS.filter((c) => c.testnet === !ctx.tenant.livemode).map((c) => c.chainId);
-    const [counts, revenue, cursors, attention] = await Promise.all([
+    const [layout, counts, revenue, cursors, attention] = await Promise.all([
+      this.chrome.layout(ctx, 'overview', 'Overview'),
       this.reads.subscriptionCounts(ctx.tenant),
       this.reads.revenue(ctx.tenant, new Date(`${days[0]}T00:00:00Z`)),
       this.reads.cursors(chains),
@@ -31,7 +34,7 @@ export class DashboardOverviewService {
     const charts = revenueCharts(revenue, days, this.config.assets);
     const statuses = p.subscriptionCounts(counts);
     return {
-      ...p.layout(ctx, 'overview', 'Overview'),
+      ...layout,
       notice,
       statuses,
       subscriptionTotal: statuses.reduce((sum, s) => sum + s.count, 0),

@@ -6,6 +6,7 @@ import type { Principal } from '../common/tenant';
 import { AppConfig } from '../config/app-config';
 import { PaymentService } from '../payments/payment.service';
 import { PortalRepository } from '../portal/portal.repository';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import type { DashboardContext } from './dashboard-session.service';
 import { DashboardPresenter, pagination } from './dashboard.presenter';
 import { DashboardRepository, type PaymentFilter } from './dashboard.repository';
@@ -18,12 +19,17 @@ export class DashboardPaymentsService {
     private readonly reads: DashboardRepository,
     private readonly portal: PortalRepository,
     private readonly payments: PaymentService,
+    private readonly chrome: DashboardLayoutService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   async list(ctx: DashboardContext, filter: PaymentFilter, page: number, notice: string | null) {
-    const [[rows, total], counts] = await Promise.all([this.reads.payments(ctx.tenant, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE), this.reads.paymentCounts(ctx.tenant)]);
+    const [layout, [rows, total], counts] = await Promise.all([
+      this.chrome.layout(ctx, 'payments', 'Payments'),
+      this.reads.payments(ctx.tenant, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE),
+      this.reads.paymentCounts(ctx.tenant),
+    ]);
     const unmatched = rows.filter((r) => !r.invoiceId && r.state !== 'orphaned');
     const [heads, invoices, candidates] = await Promise.all([
       this.portal.heads(rows.map((r) => r.chainId)),
@@ -33,7 +39,7 @@ export class DashboardPaymentsService {
     const customers = await this.reads.customersById(ctx.tenant, [...rows.map((r) => r.customerId), ...candidates.map((i) => i.customerId)]);
     const p = new DashboardPresenter(this.config, this.clock.now());
     return {
-      ...p.layout(ctx, 'payments', 'Payments'),
+      ...layout,
       notice,
       filter,
       filters: (['all', 'unmatched', 'reversed'] as const).map((f) => ({

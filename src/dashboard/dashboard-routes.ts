@@ -2,19 +2,17 @@ import { applyDecorators, Controller, UseFilters, UseGuards, UseInterceptors } f
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
 import { ViewContextInterceptor } from '../portal/view-context.interceptor';
-import { DashboardClaimsBadgeInterceptor } from './dashboard-claims-badge.interceptor';
 import { DashboardErrorFilter } from './dashboard-error.filter';
 import { DashboardSessionGuard } from './dashboard-session.guard';
 
 // A signed-in dashboard controller: no API key (the session authenticates), session and CSRF
-// guard, dashboard error pages, CSP nonces and no-store on every page, and the navigation's count
-// of claims waiting for review.
+// guard, dashboard error pages, CSP nonces and no-store on every page.
 export const DashboardRoutes = () =>
   applyDecorators(
     ApiExcludeController(),
     Public(),
     UseGuards(DashboardSessionGuard),
     UseFilters(DashboardErrorFilter),
-    UseInterceptors(ViewContextInterceptor, DashboardClaimsBadgeInterceptor),
+    UseInterceptors(ViewContextInterceptor),
     Controller('dashboard'),
   );

@@ -12,6 +12,7 @@ import { ReceivingAddressService } from '../merchants/receiving-address.service'
 import type { OwnedAddress } from '../merchants/receiving-address.repository';
 import { formatDateTime } from '../portal/view-helpers';
 import { FormRejected } from './dashboard-error.filter';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import type { DashboardContext } from './dashboard-session.service';
 import { DashboardPresenter } from './dashboard.presenter';
 import { DashboardRepository } from './dashboard.repository';
@@ -37,15 +38,20 @@ export class DashboardSettingsService {
     private readonly merchantRows: MerchantRepository,
     private readonly addresses: ReceivingAddressService,
     private readonly reads: DashboardRepository,
+    private readonly chrome: DashboardLayoutService,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
   // `challenge`: a proof challenge just issued for one chain's address, shown with the form as typed.
   async page(ctx: DashboardContext, notice: string | null, rejected?: Rejected, challenge?: AddressChallengeView) {
-    const merchant = (await this.merchantRows.getById(ctx.tenant.merchantId)) ?? ctx.merchant;
-    const plans = await this.reads.plans(ctx.tenant);
-    const owned = await this.addresses.ownedBy(ctx.tenant.merchantId);
+    const [layout, saved, plans, owned] = await Promise.all([
+      this.chrome.layout(ctx, 'settings', 'Settings'),
+      this.merchantRows.getById(ctx.tenant.merchantId),
+      this.reads.plans(ctx.tenant),
+      this.addresses.ownedBy(ctx.tenant.merchantId),
+    ]);
+    const merchant = saved ?? ctx.merchant;
     const p = new DashboardPresenter(this.config, this.clock.now());
     const from = (section: SettingsSection) => (rejected?.section === section ? rejected.body : null);
     const b = from('branding');
@@ -55,7 +61,7 @@ export class DashboardSettingsService {
     const s = merchant.portalSettings;
     const switches = po ? fields(po, 'allowedPlanSwitches') : s.allowedPlanSwitches;
     return {
-      ...p.layout(ctx, 'settings', 'Settings'),
+      ...layout,
       notice,
       errors: rejected?.errors ?? {},
       hasErrors: !!rejected && Object.keys(rejected.errors).length > 0,

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/errors';
 import type { Principal } from '../common/tenant';
-import { AppConfig } from '../config/app-config';
 import { formatDateTime, type Tone } from '../portal/view-helpers';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/event-types';
 import type { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
@@ -12,8 +11,8 @@ import { WebhookEventService } from '../webhooks/webhook-event.service';
 import { WebhookSigningKeyService } from '../webhooks/webhook-signing-key.service';
 import type { AttemptView, DeliveryView } from '../webhooks/webhook.presenter';
 import { FormRejected } from './dashboard-error.filter';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import type { DashboardContext } from './dashboard-session.service';
-import { DashboardPresenter } from './dashboard.presenter';
 import { field, fields, type FieldErrors, type FormBody } from './settings-form';
 
 const DELIVERY_STATUS: Record<string, { label: string; tone: Tone }> = {
@@ -45,23 +44,23 @@ export class DashboardWebhooksService {
     private readonly endpoints: WebhookEndpointService,
     private readonly events: WebhookEventService,
     private readonly signingKeys: WebhookSigningKeyService,
-    private readonly config: AppConfig,
+    private readonly chrome: DashboardLayoutService,
     private readonly clock: Clock,
   ) {}
 
   async page(ctx: DashboardContext, principal: Principal, extra: { notice?: string | null; secret?: ShownSecret; errors?: FieldErrors; form?: { url: string; description: string; eventTypes: string[] } } = {}) {
-    const [endpoints, deliveries, recent, publicKey] = await Promise.all([
+    const [layout, endpoints, deliveries, recent, publicKey] = await Promise.all([
+      this.chrome.layout(ctx, 'webhooks', 'Webhooks'),
       this.endpoints.list(ctx.tenant, { limit: 100 }),
       this.events.listDeliveries(ctx.tenant, { limit: 25 }),
       this.events.list(ctx.tenant, { limit: 15 }),
       this.signingKeys.publicKey(ctx.tenant, principal.actor),
     ]);
     const now = this.clock.now();
-    const p = new DashboardPresenter(this.config, now);
     const urls = new Map(endpoints.data.map((e) => [e.id, e.url]));
     const chosen = new Set(extra.form?.eventTypes ?? []);
     return {
-      ...p.layout(ctx, 'webhooks', 'Webhooks'),
+      ...layout,
       notice: extra.notice ?? null,
       publicKey,
       secret: extra.secret ?? null,
@@ -76,10 +75,9 @@ export class DashboardWebhooksService {
 
   async event(ctx: DashboardContext, id: string, notice: string | null) {
     const [event, endpoints] = await Promise.all([this.events.get(ctx.tenant, id), this.endpoints.list(ctx.tenant, { limit: 100 })]);
-    const p = new DashboardPresenter(this.config, this.clock.now());
     const urls = new Map(endpoints.data.map((e) => [e.id, e.url]));
     return {
-      ...p.layout(ctx, 'webhooks', `Event ${event.type}`),
+      ...(await this.chrome.layout(ctx, 'webhooks', `Event ${event.type}`)),
       notice,
       event: {
         id: event.id,

@@ -9,13 +9,13 @@ import { WebhookModule } from '../webhooks/webhook.module';
 import { DashboardApiKeysService } from './dashboard-api-keys.service';
 import { DashboardAuthController } from './dashboard-auth.controller';
 import { DashboardAuthService } from './dashboard-auth.service';
-import { DashboardClaimsBadgeInterceptor } from './dashboard-claims-badge.interceptor';
 import { DashboardClaimsController } from './dashboard-claims.controller';
 import { DashboardClaimsRepository } from './dashboard-claims.repository';
 import { DashboardClaimsService } from './dashboard-claims.service';
 import { DashboardCustomersController } from './dashboard-customers.controller';
 import { DashboardCustomersService } from './dashboard-customers.service';
 import { DashboardErrorFilter } from './dashboard-error.filter';
+import { DashboardLayoutService } from './dashboard-layout.service';
 import { DashboardNotFoundController } from './dashboard-not-found.controller';
 import { DashboardOverviewController } from './dashboard-overview.controller';
 import { DashboardOverviewService } from './dashboard-overview.service';
@@ -56,6 +56,7 @@ import { DashboardRepository } from './dashboard.repository';
     DashboardSessionService,
     DashboardSessionGuard,
     DashboardErrorFilter,
+    DashboardLayoutService,
     DashboardAuthService,
     DashboardUserService,
     DashboardOverviewService,
@@ -63,7 +64,6 @@ import { DashboardRepository } from './dashboard.repository';
     DashboardPaymentsService,
     DashboardClaimsRepository,
     DashboardClaimsService,
-    DashboardClaimsBadgeInterceptor,
     DashboardSettingsService,
     DashboardApiKeysService,
     DashboardWebhooksService,

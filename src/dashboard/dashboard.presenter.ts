@@ -11,12 +11,13 @@ import { formatDate, formatDateTime, shortHash, SUBSCRIPTION_STATUS, type Tone }
 import type { DashboardContext } from './dashboard-session.service';
 import type { CursorRow, WalletRow } from './dashboard.repository';
 
-export type Nav = 'overview' | 'customers' | 'payments' | 'webhooks' | 'settings' | 'api-keys' | 'account';
+export type Nav = 'overview' | 'customers' | 'payments' | 'claims' | 'webhooks' | 'settings' | 'api-keys' | 'account';
 
 const SECTION_PATHS: Record<Nav, string> = {
   overview: '/dashboard',
   customers: '/dashboard/customers',
   payments: '/dashboard/payments',
+  claims: '/dashboard/claims',
   webhooks: '/dashboard/webhooks',
   settings: '/dashboard/settings',
   'api-keys': '/dashboard/api-keys',
@@ -67,8 +68,9 @@ export class DashboardPresenter {
   }
 
   // What the layout needs on every signed-in page. The header shows the merchant's name in
-  // Billfold's own colours: the dashboard is not the customer-facing portal.
-  layout(ctx: DashboardContext, nav: Nav, title: string) {
+  // Billfold's own colours: the dashboard is not the customer-facing portal. Page services get it
+  // with the claims count from DashboardLayoutService.
+  layout(ctx: DashboardContext, nav: Nav, title: string, claimsAwaiting = 0) {
     return {
       title,
       brand: this.brand(ctx.merchant),
@@ -83,6 +85,7 @@ export class DashboardPresenter {
         section: SECTION_PATHS[nav],
         csrfToken: ctx.csrfToken,
         livemode: ctx.tenant.livemode,
+        claimsAwaiting,
       },
     };
   }

@@ -118,8 +118,16 @@ describe('dashboard claims page', () => {
     const count = await awaiting(a.merchant);
     expect(res.text).toContain(`Needs review (${count})`);
     // The badge is on every signed-in page, not only this one.
-    const elsewhere = await get(t, a.session, '/dashboard/customers');
-    expect(elsewhere.text).toContain(`<span class="badge badge-warning nav-count">${count}<span class="visually-hidden"> waiting for review</span></span>`);
+    const badge = `<span class="badge badge-warning nav-count">${count}<span class="visually-hidden"> waiting for review</span></span>`;
+    expect(res.text).toContain(badge);
+    for (const path of ['/dashboard/customers', '/dashboard/password']) expect((await get(t, a.session, path)).text).toContain(badge);
+    // Claims is its own section: current in the navigation, and the mode switch comes back to it.
+    expect(res.text).toContain('<a href="/dashboard/claims" aria-current="page">Claims');
+    expect(res.text).not.toContain('<a href="/dashboard/payments" aria-current="page">');
+    expect(res.text).toContain('<input type="hidden" name="back" value="/dashboard/claims">');
+    const switched = await post(t, a.session, '/dashboard/mode', { mode: 'test', back: '/dashboard/claims' });
+    expect(switched.status).toBe(303);
+    expect(switched.headers.location).toBe('/dashboard/claims');
     expect((await get(t, a.session, '/dashboard/claims?status=verified')).text).not.toContain(claim.claimId);
     expect((await get(t, a.session, '/dashboard/claims?status=all')).text).toContain(claim.claimId);
   });
