@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { encodeFunctionData, erc20Abi, getAddress, type Address, type Hex } from 'viem';
+import { getAddress, type Address } from 'viem';
 import { DEVNET_TOKEN_ADDRESS, type ChainConfig } from '../../src/config/chains';
 import type { Env } from '../../src/config/env';
 import { Db } from '../../src/database/db.service';
 import { ANVIL_CHAIN_ID, startAnvil, type AnvilInstance, type AnvilOptions } from '../../src/devnet/anvil-process';
-import { deployTestToken, devAccount, fundAccount } from '../../src/devnet/devnet';
+import { deployTestToken } from '../../src/devnet/devnet';
+import { produceTransfers as produce, type ProducedTransfers } from '../../src/devnet/transfer-producer';
 import { MerchantService } from '../../src/merchants/merchant.service';
 import type { BenchApi } from './api-fixture';
 
@@ -118,67 +119,10 @@ async function resetChainRows(api: BenchApi): Promise<void> {
   await ds.query(`DELETE FROM chain_cursor WHERE chain_id = $1`, [ANVIL_CHAIN_ID]);
 }
 
-interface RpcResponse {
-  id: number;
-  result?: unknown;
-  error?: { code: number; message: string };
-}
-
-export async function rpc(url: string, body: object | object[]): Promise<RpcResponse[]> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = (await res.json()) as RpcResponse | RpcResponse[];
-  const answers = Array.isArray(json) ? json : [json];
-  const failed = answers.find((a) => a.error);
-  if (failed) throw new Error(`JSON-RPC error: ${failed.error!.message}`);
-  return answers;
-}
-
-export interface ProducedTransfers {
-  firstBlock: bigint;
-  lastBlock: bigint;
-  count: number;
-  total: bigint;
-  seconds: number;
-}
+// Production of transfers lives beside the devnet tooling, shared with the chain tests.
+export { mineEmpty, rpc, type ProducedTransfers } from '../../src/devnet/transfer-producer';
 
 // `blocks` consecutive blocks holding `perBlock` ERC-20 transfers each, from one unlocked dev account to `to`.
-// Automine is off while it runs; per block, one JSON-RPC batch of eth_sendTransaction with the nonce and gas set
-// here (no per-transaction estimateGas or nonce lookup inside anvil), then evm_mine. Amounts differ per transfer
-// (1 USDC + i base units) so a sum over the payment rows catches a dropped or doubled transfer.
-export async function produceTransfers(anvil: BenchAnvil, options: { to: Address; blocks: number; perBlock: number; fromAccountIndex?: number }): Promise<ProducedTransfers> {
-  const { to, blocks, perBlock } = options;
-  const count = blocks * perBlock;
-  const payer = await devAccount(anvil.url, options.fromAccountIndex ?? 1);
-  await fundAccount(anvil.url, anvil.token, payer, 1_000_000n * BigInt(count) + BigInt(count) ** 2n);
-  const [{ result: nonceHex }, { result: numberHex }] = await rpc(anvil.url, [
-    { jsonrpc: '2.0', id: 1, method: 'eth_getTransactionCount', params: [payer, 'latest'] },
-    { jsonrpc: '2.0', id: 2, method: 'eth_blockNumber', params: [] },
-  ]);
-  let nonce = BigInt(nonceHex as Hex);
-  const firstBlock = BigInt(numberHex as Hex) + 1n;
-  const started = Date.now();
-  let total = 0n;
-  let id = 0;
-  await rpc(anvil.url, { jsonrpc: '2.0', id: ++id, method: 'evm_setAutomine', params: [false] });
-  try {
-    for (let b = 0; b < blocks; b++) {
-      const batch: object[] = [];
-      for (let k = 0; k < perBlock; k++) {
-        const amount = 1_000_000n + BigInt(b * perBlock + k);
-        total += amount;
-        const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [to, amount] });
-        batch.push({ jsonrpc: '2.0', id: ++id, method: 'eth_sendTransaction', params: [{ from: payer, to: anvil.token, data, gas: '0x186a0', nonce: `0x${nonce.toString(16)}` }] });
-        nonce += 1n;
-      }
-      await rpc(anvil.url, batch);
-      await rpc(anvil.url, { jsonrpc: '2.0', id: ++id, method: 'evm_mine', params: [] });
-    }
-  } finally {
-    await rpc(anvil.url, { jsonrpc: '2.0', id: id + 1, method: 'evm_setAutomine', params: [true] });
-  }
-  return { firstBlock, lastBlock: firstBlock + BigInt(blocks) - 1n, count, total, seconds: (Date.now() - started) / 1000 };
-}
-
-export async function mineEmpty(url: string, blocks: number): Promise<void> {
-  await rpc(url, { jsonrpc: '2.0', id: 1, method: 'anvil_mine', params: [`0x${blocks.toString(16)}`] });
+export function produceTransfers(anvil: BenchAnvil, options: { to: Address; blocks: number; perBlock: number; fromAccountIndex?: number }): Promise<ProducedTransfers> {
+  return produce(anvil.url, anvil.token, { recipients: [options.to], blocks: options.blocks, perBlock: options.perBlock, fromAccountIndex: options.fromAccountIndex });
 }

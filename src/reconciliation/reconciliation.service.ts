@@ -28,6 +28,8 @@ export interface ScanScope {
 export interface ChunkProgress {
   from: bigint;
   to: bigint;
+  // The last block this catch-up goes to.
+  target: bigint;
   transfers: number;
   matched: number;
 }
@@ -49,6 +51,18 @@ function ahead<T>(promise: Promise<T>): Promise<T> {
 }
 
 export class FatalReorgError extends Error {}
+
+// An operator's catch-up that cannot start as asked (the message says why and what to do).
+export class ScanRefused extends Error {}
+
+export interface CatchUpReport {
+  chainId: number;
+  from: bigint;
+  to: bigint;
+  finalized: bigint;
+  transfers: number;
+  matched: number;
+}
 
 export interface TickResult {
   chainId: number;
@@ -82,18 +96,68 @@ export class ReconciliationService {
   async tick(chainId: number): Promise<TickResult> {
     const chain = this.config.chain(chainId);
     if (!chain) throw new Error(`chain ${chainId} is not configured`);
-    // One scanner per chain across every worker: a session advisory lock on a dedicated connection.
-    const runner = this.db.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`ingest:${chainId}`]);
-      if (!locked) return { chainId, skipped: 'locked', processed: 0, caughtUp: 0, reorgs: 0, head: 0n, cursor: 0n };
+    const result = await this.withScanLock(chainId, async () => {
       try {
         return await this.run(chain);
       } catch (err) {
         // Counted in PostgreSQL: workers serve no /metrics; the API reports these (src/infra/state.metrics.ts).
         await this.repo.countTickError(chainId).catch(() => undefined);
         throw err;
+      }
+    });
+    return result ?? { chainId, skipped: 'locked', processed: 0, caughtUp: 0, reorgs: 0, head: 0n, cursor: 0n };
+  }
+
+  // An operator's catch-up in the foreground (`billfold chains catch-up`): the same range engine as
+  // a tick, up to `to` (at most the finalized block), holding the same lock so no worker scans the
+  // chain meanwhile. `from` only applies to a chain never scanned; a rescan is `chains resume`.
+  async catchUpNow(chainId: number, options: { from?: bigint; to?: bigint }, onChunk?: (progress: ChunkProgress) => void): Promise<CatchUpReport> {
+    const chain = this.config.chain(chainId);
+    if (!chain) throw new ScanRefused(`chain ${chainId} is not configured`);
+    const report = await this.withScanLock(chainId, async () => {
+      const existing = await this.repo.cursor(chainId);
+      if (existing?.haltedAt) throw new ScanRefused(`chain ${chainId} is halted (${existing.haltReason}): resume it first with \`billfold chains resume\``);
+      const head = await this.reader.head(chainId);
+      const finalized = await this.reader.finalized(chainId, chain.finality, head);
+      let from: BlockHeader;
+      if (existing) {
+        if (options.from !== undefined && options.from !== BigInt(existing.headNumber) + 1n) {
+          throw new ScanRefused(`chain ${chainId} is already scanned through block ${existing.headNumber}; catch-up continues from ${BigInt(existing.headNumber) + 1n} (to rescan earlier blocks use \`billfold chains resume\`)`);
+        }
+        from = { number: BigInt(existing.headNumber), hash: existing.headHash as `0x${string}`, parentHash: existing.headHash as `0x${string}`, timestamp: existing.headTimestamp ?? new Date(0) };
+      } else {
+        const start = options.from ?? (chain.startBlock === 'latest' ? finalized.number : BigInt(chain.startBlock));
+        from = await this.reader.header(chainId, start > 0n ? start - 1n : 0n);
+        await this.db.transaction(async () => {
+          await this.repo.insertBlock(chainId, from);
+          await this.repo.saveCursor(chainId, from, null);
+        });
+      }
+      const wanted = options.to !== undefined && options.to < finalized.number ? options.to : finalized.number;
+      const target = wanted > from.number ? await this.reader.header(chainId, wanted) : from;
+      let transfers = 0;
+      let matched = 0;
+      const reached = await this.catchUp(chain, from, target, await this.scope(chain), (p) => {
+        transfers += p.transfers;
+        matched += p.matched;
+        onChunk?.(p);
+      });
+      return { chainId, from: from.number + 1n, to: reached.number, finalized: finalized.number, transfers, matched };
+    });
+    if (!report) throw new ScanRefused(`chain ${chainId} is being scanned by a worker right now; stop the workers or let them catch up`);
+    return report;
+  }
+
+  // One scanner per chain across every worker: a session advisory lock on a dedicated connection.
+  // Null when someone else holds it.
+  private async withScanLock<T>(chainId: number, work: () => Promise<T>): Promise<T | null> {
+    const runner = this.db.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [`ingest:${chainId}`]);
+      if (!locked) return null;
+      try {
+        return await work();
       } finally {
         await runner.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`ingest:${chainId}`]);
       }
@@ -194,7 +258,7 @@ export class ReconciliationService {
         await this.repo.saveCursor(chainId, chunk.tip, null);
         return result;
       });
-      onChunk?.({ from: chunk.start, to: chunk.end, transfers: written.written, matched: written.matched });
+      onChunk?.({ from: chunk.start, to: chunk.end, target: target.number, transfers: written.written, matched: written.matched });
       last = chunk.tip;
     }
     return last;

@@ -51,10 +51,12 @@ export function chainsEnv(url: string, overrides: Record<string, unknown> = {}):
 }
 
 // A fresh anvil with the test token deployed, and an app whose only chain is that anvil.
-export async function chainTestbed(options: { clock?: FakeClock; chain?: Record<string, unknown>; anvil?: Parameters<typeof startTestChain>[0] } = {}): Promise<ChainTestbed> {
+// `rpc` puts something (a proxy) between the app and anvil: it gets anvil's URL and returns the app's.
+export async function chainTestbed(options: { clock?: FakeClock; chain?: Record<string, unknown>; anvil?: Parameters<typeof startTestChain>[0]; rpc?: (anvilUrl: string) => Promise<string> } = {}): Promise<ChainTestbed> {
   const chain = await startTestChain(options.anvil);
   await deployTestToken(chain.url);
-  const t = await createTestApp({ clock: options.clock, env: { CHAINS: chainsEnv(chain.url, options.chain) } });
+  const rpcUrl = options.rpc ? await options.rpc(chain.url) : chain.url;
+  const t = await createTestApp({ clock: options.clock, env: { CHAINS: chainsEnv(rpcUrl, options.chain) } });
   const reconciliation = t.app.get(ReconciliationService);
   await resetChainState(t);
   return {
