@@ -5,7 +5,7 @@ import { DashboardApiKeysService } from './dashboard-api-keys.service';
 import { DashboardRoutes } from './dashboard-routes';
 import { Dashboard, DashboardPrincipal, OwnerOnly } from './dashboard-session.guard';
 import type { DashboardContext } from './dashboard-session.service';
-import { DashboardSettingsService } from './dashboard-settings.service';
+import { DashboardSettingsService, SETTINGS_SECTIONS } from './dashboard-settings.service';
 import { DashboardCsrfDto, noticeText, NoticeQueryDto } from './dashboard.dto';
 import type { SettingsSection } from './settings-form';
 
@@ -36,7 +36,7 @@ export class DashboardSettingsController {
   async update(
     @Dashboard() ctx: DashboardContext,
     @DashboardPrincipal() principal: Principal,
-    @Param('section', new ParseEnumPipe(['branding', 'portal', 'addresses', 'urls'])) section: SettingsSection,
+    @Param('section', new ParseEnumPipe([...SETTINGS_SECTIONS])) section: SettingsSection,
     @Body() body: Record<string, unknown>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {

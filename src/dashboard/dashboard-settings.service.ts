@@ -18,7 +18,7 @@ import { DashboardPresenter } from './dashboard.presenter';
 import { DashboardRepository } from './dashboard.repository';
 import { field, fieldErrors, fields, parseSettingsForm, type FieldErrors, type FormBody, type SettingsSection } from './settings-form';
 
-export const SETTINGS_SECTIONS: readonly SettingsSection[] = ['branding', 'portal', 'addresses', 'urls'];
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = ['branding', 'portal', 'claims', 'addresses', 'urls'];
 
 interface Rejected {
   section: SettingsSection;
@@ -56,6 +56,7 @@ export class DashboardSettingsService {
     const from = (section: SettingsSection) => (rejected?.section === section ? rejected.body : null);
     const b = from('branding');
     const po = from('portal');
+    const cl = from('claims');
     const ad = from('addresses');
     const u = from('urls');
     const s = merchant.portalSettings;
@@ -86,6 +87,8 @@ export class DashboardSettingsService {
         cancellationReasons: po ? field(po, 'cancellationReasons') : s.cancellationReasons.join('\n'),
         linkLifetimeMinutes: po ? field(po, 'linkLifetimeMinutes') : String(Math.round(merchant.defaultLinkTtlSeconds / 60)),
       },
+      // Merchants from before the setting have no key: they review, like the default.
+      claims: { auto: (cl ? field(cl, 'claims') : merchant.billingSettings.claims) === 'auto' },
       chains: this.config.env.CHAINS.map((chain) => {
         const saved = merchant.receivingAddresses[String(chain.chainId)];
         const issued = challenge?.chainId === chain.chainId ? challenge : null;

@@ -13,6 +13,12 @@ describe('settings forms', () => {
     expect(input?.defaultLinkTtlSeconds).toBe(900);
   });
 
+  it('sends only the claims choice of the billing settings, and refuses anything but review or auto', () => {
+    expect(parseSettingsForm('claims', { claims: 'auto' }, []).input).toEqual({ billingSettings: { claims: 'auto' } });
+    expect(parseSettingsForm('claims', { claims: 'review' }, []).input).toEqual({ billingSettings: { claims: 'review' } });
+    for (const claims of ['', 'sometimes']) expect(parseSettingsForm('claims', { claims }, [])).toEqual({ input: null, errors: { claims: 'choose whether claims wait for your review' } });
+  });
+
   it('clears an address left empty and checksums a filled one', () => {
     const { input } = parseSettingsForm('addresses', { address_1: '', address_31337: '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc' }, [1, 31337]);
     expect(input?.receivingAddresses).toEqual({ '1': null, '31337': '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' });

@@ -6,7 +6,7 @@ import { updateMerchantSchema, type UpdateMerchantInput } from '../merchants/mer
 
 export type FormBody = Record<string, unknown>;
 export type FieldErrors = Record<string, string>;
-export type SettingsSection = 'branding' | 'portal' | 'addresses' | 'urls';
+export type SettingsSection = 'branding' | 'portal' | 'claims' | 'addresses' | 'urls';
 
 export interface ParsedForm {
   input: UpdateMerchantInput | null;
@@ -71,6 +71,9 @@ export function settingsPatch(section: SettingsSection, body: FormBody, chainIds
         defaultLinkTtlSeconds: minutes === null ? NaN : minutes * 60,
       };
     }
+    // Only this key: the merchant service merges it into the other billing settings.
+    case 'claims':
+      return { billingSettings: { claims: field(body, 'claims') } };
     case 'addresses': {
       // A proof travels with its address: the challenge the page issued and the wallet's signature.
       const proofs = chainIds.filter((id) => field(body, `challenge_${id}`) !== '' || field(body, `signature_${id}`) !== '');
@@ -98,6 +101,7 @@ export function formFieldOf(path: readonly PropertyKey[]): { name: string; line:
   switch (head) {
     case 'branding':
     case 'portalSettings':
+    case 'billingSettings':
       return { name: second ?? head, line: null };
     case 'receivingAddresses':
     case 'addressProofs':
@@ -126,6 +130,7 @@ function friendly(name: string, message: string): string {
   if (name === 'linkLifetimeMinutes') return 'a whole number of minutes from 1 to 1440';
   if (name === 'maxPauseDays') return 'a whole number of days from 1 to 365, or empty for no limit';
   if (name === 'cancelMode') return 'choose when a cancellation takes effect';
+  if (name === 'claims') return 'choose whether claims wait for your review';
   if (name === 'supportEmail') return 'an email address such as billing@example.com';
   if (name === 'logoUrl') return 'an https:// URL';
   return message.replace(/^Invalid input: /, '');

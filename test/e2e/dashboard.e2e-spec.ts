@@ -359,7 +359,28 @@ describe('merchant dashboard', () => {
       expect(row.receiving_addresses).toEqual({ '31337': '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC' });
     });
 
+    it('chooses whether payment claims wait for review: review until saved otherwise, the other billing settings kept', async () => {
+      // A merchant from before the setting has no key in its billing settings.
+      await q(`UPDATE merchant SET billing_settings = billing_settings - 'claims' WHERE id = $1`, [b.merchant.id]);
+      const { billingSettings: before } = (await api(t, b.merchant.key).get('/api/v1/merchant')).body;
+      expect(before.claims).toBeUndefined();
+      const choice = (html: string) => html.match(/<input type="radio" name="claims" value="(review|auto)" checked>/)?.[1];
+      expect(choice((await get(t, sb, '/dashboard/settings')).text)).toBe('review');
+
+      const res = await post(t, sb, '/dashboard/settings/claims', { claims: 'auto' });
+      expect(res.status).toBe(303);
+      expect(res.headers.location).toBe('/dashboard/settings?notice=saved#claims');
+      const merchant = (await api(t, b.merchant.key).get('/api/v1/merchant')).body;
+      expect(merchant.billingSettings).toEqual({ ...before, claims: 'auto' });
+      expect(await lastAudit('merchant.update', b.merchant.id)).toMatchObject({ actor_type: 'dashboard', actor_id: b.owner.id });
+      expect(choice((await get(t, sb, '/dashboard/settings')).text)).toBe('auto');
+
+      expect((await post(t, sb, '/dashboard/settings/claims', { claims: 'review' })).status).toBe(303);
+      expect((await api(t, b.merchant.key).get('/api/v1/merchant')).body.billingSettings.claims).toBe('review');
+    });
+
     it.each([
+      ['claims', { claims: 'sometimes' }, ['choose whether claims wait for your review']],
       ['branding', { logoUrl: 'http://cdn.example/logo.png', primaryColor: 'red', accentColor: '#00aa88', supportEmail: 'nope' }, ['logoUrl', 'an https:// URL', 'a hex colour like #1f4fd1', 'an email address such as']],
       ['portal', { cancelMode: 'sometimes', maxPauseDays: '0', linkLifetimeMinutes: '2000', cancellationReasons: 'ok' }, ['choose when a cancellation takes effect', 'a whole number of days from 1 to 365', 'a whole number of minutes from 1 to 1440']],
       ['addresses', { address_31337: '0x1234' }, ['must be a 0x address']],
