@@ -314,6 +314,31 @@ describe('portal account: profile, payment method, activity', () => {
       expect(rows).toHaveLength(ids.length);
     });
 
+    it('names the steps of a pending upgrade, account credit and claim review in words', async () => {
+      const c = await createPortalCustomer(m, { email: 'steps@example.com' });
+      const { cookie } = await signIn(m, c.id);
+      const rows: [string, string, string][] = [
+        ['subscription.upgrade_requested', 'subscription', 'Upgrade requested, waiting for its invoice to be paid'],
+        ['subscription.upgrade_paid', 'subscription', 'Upgrade paid and applied'],
+        ['subscription.upgrade_expired', 'subscription', 'Upgrade dropped: its invoice was not paid'],
+        ['invoice.credit_applied', 'invoice', 'Account credit applied to an invoice'],
+        ['invoice.credit_reversed', 'invoice', 'Account credit withdrawn: its payment was reversed'],
+        ['payment_claim.needs_review', 'payment_claim', 'Payment claim waiting for review'],
+      ];
+      for (const [i, [action, targetType]] of rows.entries()) {
+        await db(t).query(
+          `INSERT INTO audit_event (id, merchant_id, livemode, actor_type, actor_id, customer_id, action, target_type, target_id, changes, created_at)
+           VALUES ($1, $2, false, 'system', 'test', $3, $4, $5, 'x', '{}', now() + ($6 || ' seconds')::interval)`,
+          [`aud_step${String(i).padStart(18, '0')}`, m.id, c.id, action, targetType, String(i + 1)],
+        );
+      }
+      const page = await t.http().get('/portal/activity').set('cookie', cookie);
+      expect(page.status).toBe(200);
+      const labels = [...page.text.matchAll(/<li class="list-row" data-activity-id="aud_step\d+">\s*<div>\s*<strong>([^<]+)<\/strong>/g)].map((x) => x[1]);
+      expect(labels).toEqual(rows.map(([, , label]) => label).reverse());
+      for (const [action] of rows) expect(page.text).not.toContain(action);
+    });
+
     it('paginates 25 a page and labels unknown actions generically', async () => {
       const c = await createPortalCustomer(m, { email: 'pages@example.com' });
       const { cookie } = await signIn(m, c.id);
