@@ -9,7 +9,8 @@ import { HealthController } from './health/health.controller';
 import { StateMetrics } from './infra/state.metrics';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyService } from './idempotency/idempotency.service';
-import { API_FEATURE_MODULES, FEATURE_MODULES } from './features';
+import { API_FEATURE_MODULES } from './api-features';
+import { FEATURE_MODULES } from './features';
 
 // The HTTP entry point's composition root. Pipes, guards, filters and interceptors are APP_*
 // providers so every test module built from here gets them too.

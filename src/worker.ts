@@ -8,9 +8,12 @@ import { WorkerModule } from './worker.module';
 export async function startWorker(): Promise<void> {
   const env = loadEnv();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ env }), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
   app.enableShutdownHooks();
   await app.init();
+  // From process start (module loading included) to processors listening and schedules set.
+  logger.log({ bootMs: Math.round(process.uptime() * 1000) }, 'worker ready');
 }
 
 if (require.main === module) {

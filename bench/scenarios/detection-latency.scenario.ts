@@ -1,12 +1,9 @@
 import { randomInt } from 'node:crypto';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { erc20Abi, type Hash } from 'viem';
-import { loadEnv } from '../../src/config/env';
 import { Db } from '../../src/database/db.service';
 import { ANVIL_CHAIN_ID } from '../../src/devnet/anvil-process';
 import { devAccount, devnetClients, fundAccount } from '../../src/devnet/devnet';
-import { WorkerModule } from '../../src/worker.module';
+import { BuiltWorker, ensureBuilt } from '../harness/built-worker';
 import { benchChain, envSource, receivingMerchant, startBenchAnvil, type BenchAnvil, type ReceivingMerchant } from '../harness/chain-fixture';
 import { row, type Scenario } from '../harness/scenario';
 
@@ -18,18 +15,19 @@ const GOAL_MS = TICK_MS + 2_000;
 const POLL_MS = 20;
 const DETECTION_TIMEOUT_MS = 15_000;
 
-// DESIGN §8 "detection latency (transfer mined → seen)": the real worker (WorkerModule, init()ed, so its BullMQ
-// processors run and the tick scheduler fires every TICK_MS) on an automining anvil. Each payment is sent at a
+// DESIGN §8 "detection latency (transfer mined → seen)": the real worker, built (dist/) and in a process of its own,
+// its BullMQ processors running and the tick scheduler firing every TICK_MS, on an automining anvil. Each payment is sent at a
 // random phase of the tick (uniform over one interval) so the figure is not pinned to the best or worst case.
 export const scenario: Scenario = {
   name: 'detection-latency',
   description: `${PAYMENTS} ERC-20 payments, one at a time: mined → payment row in PostgreSQL, worker ticking every ${TICK_MS} ms`,
   async run(ctx) {
+    ensureBuilt(ctx.log);
     const api = await ctx.api();
     const ds = api.app.get(Db).dataSource;
     let anvil: BenchAnvil | null = null;
     let merchant: ReceivingMerchant | null = null;
-    let worker: INestApplicationContext | null = null;
+    let worker: BuiltWorker | null = null;
     try {
       anvil = await startBenchAnvil();
       merchant = await receivingMerchant(api, 'Bench Detection Merchant');
@@ -39,7 +37,7 @@ export const scenario: Scenario = {
       const start = await publicClient.getBlockNumber();
 
       const chain = benchChain(anvil.url, { tickMs: TICK_MS, startBlock: Number(start) });
-      worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ env: loadEnv(envSource(api.env, [chain])) }), { logger: false, abortOnError: false });
+      worker = (await BuiltWorker.start(envSource(api.env, [chain]))).worker;
       // The first scheduled tick creates the cursor; measuring starts once the worker follows the head.
       const following = await until(async () => {
         const [cursor] = (await ds.query(`SELECT head_number::text AS head FROM chain_cursor WHERE chain_id = $1`, [ANVIL_CHAIN_ID])) as { head: string }[];
@@ -100,7 +98,7 @@ export const scenario: Scenario = {
         details: { tickMs: TICK_MS, pollMs: POLL_MS, latenciesMs: latencies, max: sorted[sorted.length - 1], min: sorted[0] },
       };
     } finally {
-      await worker?.close();
+      await worker?.stop();
       await merchant?.release();
       await anvil?.stop();
     }

@@ -43,26 +43,27 @@ export class AuditRepository {
   // Many rows in one statement (the chain scanner records a whole chunk of transfers at once).
   async recordMany(entries: { tenant: Tenant; actor: Actor; entry: AuditRecord }[]): Promise<void> {
     if (!entries.length) return;
-    const col = <T>(pick: (e: (typeof entries)[number]) => T): T[] => entries.map(pick);
+    const doc = JSON.stringify(
+      entries.map((e) => ({
+        id: newId('aud'),
+        merchant_id: e.tenant.merchantId,
+        livemode: e.tenant.livemode,
+        actor_type: e.actor.type,
+        actor_id: e.actor.id,
+        customer_id: e.entry.customerId ?? null,
+        action: e.entry.action,
+        target_type: e.entry.targetType,
+        target_id: e.entry.targetId,
+        changes: e.entry.before === undefined && e.entry.after === undefined ? null : { before: e.entry.before ?? null, after: e.entry.after ?? null },
+        request_id: e.actor.requestId ?? null,
+        outcome: e.entry.outcome ?? 'success',
+      })),
+    );
     await this.db.manager.query(
       `INSERT INTO audit_event (id, merchant_id, livemode, actor_type, actor_id, customer_id, action, target_type, target_id, changes, request_id, outcome)
-       SELECT id, merchant_id, livemode, actor_type, actor_id, customer_id, action, target_type, target_id, changes::jsonb, request_id, outcome
-       FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-         AS u(id, merchant_id, livemode, actor_type, actor_id, customer_id, action, target_type, target_id, changes, request_id, outcome)`,
-      [
-        col(() => newId('aud')),
-        col((e) => e.tenant.merchantId),
-        col((e) => e.tenant.livemode),
-        col((e) => e.actor.type),
-        col((e) => e.actor.id),
-        col((e) => e.entry.customerId ?? null),
-        col((e) => e.entry.action),
-        col((e) => e.entry.targetType),
-        col((e) => e.entry.targetId),
-        col((e) => (e.entry.before === undefined && e.entry.after === undefined ? null : JSON.stringify({ before: e.entry.before ?? null, after: e.entry.after ?? null }))),
-        col((e) => e.actor.requestId ?? null),
-        col((e) => e.entry.outcome ?? 'success'),
-      ],
+       SELECT * FROM json_to_recordset($1::json) AS r(id text, merchant_id text, livemode bool, actor_type text, actor_id text, customer_id text, action text,
+                                                      target_type text, target_id text, changes jsonb, request_id text, outcome text)`,
+      [doc],
     );
   }
 

@@ -75,3 +75,27 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
   }
   return { before: b, after: a };
 }
+
+// The audit and outbox rows record() writes, as two CTE members of a caller's statement, for
+// changes whose objects PostgreSQL is producing in that same statement (the chain scanner writes a
+// chunk of payments and their events at once). `source` names a relation with, per change:
+// audit_id (null: no audit row), event_id, event_type (null: no event), merchant_id, livemode,
+// customer_id, action, target_type, target_id, object, after, ord (the events' order). The actor
+// travels as parameters $first, $first+1, $first+2.
+export function recordedChangesSql(source: string, first: number, actor: Actor): { sql: string; params: string[] } {
+  const [type, id, initiator] = [`$${first}::text`, `$${first + 1}::text`, `$${first + 2}::text`];
+  return {
+    sql: `audit_rows AS (
+        INSERT INTO audit_event (id, merchant_id, livemode, actor_type, actor_id, customer_id, action, target_type, target_id, changes, outcome)
+        SELECT audit_id, merchant_id, livemode, ${type}, ${id}, customer_id, action, target_type, target_id, jsonb_build_object('before', NULL, 'after', after), 'success'
+        FROM ${source} WHERE audit_id IS NOT NULL),
+      outbox_rows AS (
+        INSERT INTO outbox_event (id, merchant_id, livemode, type, data, created_at)
+        SELECT event_id, merchant_id, livemode, event_type,
+               jsonb_build_object('object', object, 'initiated_by', ${initiator}, 'changes', jsonb_build_object('before', NULL, 'after', after)),
+               clock_timestamp() + ord * interval '1 microsecond'
+        FROM ${source} WHERE event_type IS NOT NULL)`,
+    params: [actor.type, actor.id, actor.initiator],
+  };
+}
+

@@ -49,17 +49,17 @@ export class ChainReader {
   // chain has a native asset, top-level native transfers to them: 2 calls (plus a receipt per
   // native candidate). Logs are asked for by block hash, so a provider on another fork cannot
   // answer for a different block.
-  async blockWithTransfers(chainId: number, number: bigint, tokens: string[], recipients: string[], native: boolean): Promise<{ header: BlockHeader; transfers: ChainTransfer[] }> {
+  async blockWithTransfers(chainId: number, number: bigint, tokens: string[], recipients: string[], native: boolean, known?: BlockHeader): Promise<{ header: BlockHeader; transfers: ChainTransfer[] }> {
     const client = this.client(chainId);
-    const block = await client.getBlock({ blockNumber: number, includeTransactions: native });
-    const header = toHeader(block);
+    const block = known && !native ? null : await client.getBlock({ blockNumber: number, includeTransactions: native });
+    const header = block ? toHeader(block) : known!;
     const logs = tokens.length && recipients.length ? await client.getLogs({ blockHash: header.hash, address: tokens as `0x${string}`[], event: TRANSFER_EVENT, args: { to: recipients as `0x${string}`[] } }) : [];
     const transfers: ChainTransfer[] = [];
     for (const log of logs) {
       if (log.blockHash !== header.hash) throw new Error(`inconsistent RPC answer: log of ${log.blockHash} for block ${header.hash}`);
       transfers.push(erc20Transfer(log, header));
     }
-    if (native) transfers.push(...(await this.nativeTransfers(client, block as Block<bigint, true>, header, recipients)));
+    if (native && block) transfers.push(...(await this.nativeTransfers(client, block as Block<bigint, true>, header, recipients)));
     return { header, transfers };
   }
 

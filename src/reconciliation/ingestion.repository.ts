@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { recordedChangesSql } from '../audit/change-recorder.service';
+import type { Actor } from '../common/tenant';
 import { Db } from '../database/db.service';
 import { AWAITING_PAYMENT, sqlStatuses } from '../invoices/invoice-lifecycle';
 import type { PaymentState } from '../payments/payment.entity';
+import { PAYMENT_VIEW_SQL } from '../payments/payment.presenter';
 
 // A transfer to write as a payment row of its receiving address's merchant.
 export interface NewPayment {
@@ -21,6 +24,14 @@ export interface NewPayment {
   amount: bigint;
   kind: 'erc20' | 'native';
   state: PaymentState;
+}
+
+// A payment row to write with what matching decided and the audit row and event it comes with.
+export interface ChunkRow extends NewPayment {
+  match: Omit<PaymentMatch, 'id'>;
+  auditId: string | null;
+  eventId: string;
+  eventType: string;
 }
 
 export interface WrittenPayment {
@@ -76,53 +87,78 @@ export interface PaymentMatch {
 export class IngestionRepository {
   constructor(private readonly db: Db) {}
 
-  // One statement for the chunk. Uniqueness is the idempotency: the same (chain, tx, log, block)
-  // for a merchant is written once; a row orphaned earlier whose block is canonical again revives.
-  async insertPayments(rows: NewPayment[]): Promise<WrittenPayment[]> {
+  // One statement for the whole chunk: the payment rows (matches included) and, for the rows that
+  // are new, their audit rows and events, built by PostgreSQL from the rows it writes. Uniqueness
+  // is the idempotency: the same (chain, tx, log, block) for a merchant is written once; a row
+  // orphaned earlier whose block is canonical again revives (keeping its match, without events).
+  async writeChunk(rows: ChunkRow[], actor: Actor): Promise<WrittenPayment[]> {
     if (!rows.length) return [];
-    const col = <T>(pick: (r: NewPayment) => T): T[] => rows.map(pick);
+    // The rows travel as one JSON document: far cheaper for the driver than array literals.
+    const doc = JSON.stringify(
+      rows.map((r, ord) => ({
+        id: r.id,
+        merchant_id: r.merchantId,
+        livemode: r.livemode,
+        chain_id: r.chainId,
+        tx_hash: r.txHash,
+        log_index: r.logIndex,
+        block_hash: r.blockHash,
+        block_number: r.blockNumber.toString(),
+        block_timestamp: r.blockTimestamp.toISOString(),
+        asset_id: r.assetId,
+        token: r.token,
+        from_address: r.fromAddress,
+        to_address: r.toAddress,
+        amount: r.amount.toString(),
+        kind: r.kind,
+        state: r.state,
+        invoice_id: r.match.invoiceId,
+        customer_id: r.match.customerId,
+        matched_by: r.match.matchedBy,
+        late: r.match.late,
+        flags: r.match.flags,
+        suggested_customer_id: r.match.suggestedCustomerId,
+        audit_id: r.auditId,
+        event_id: r.eventId,
+        event_type: r.eventType,
+        ord,
+      })),
+    );
+    const recorded = recordedChangesSql('detected', 2, actor);
     const written: { id: string; inserted: boolean; tx_hash: string; log_index: number; block_hash: string; merchant_id: string }[] = await this.db.manager.query(
-      `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
-                            from_address, to_address, amount, kind, state, flags, late)
-       SELECT u.*, '{}'::text[], false
-       FROM unnest($1::text[], $2::text[], $3::bool[], $4::int[], $5::text[], $6::int[], $7::text[], $8::bigint[], $9::timestamptz[], $10::text[], $11::text[],
-                   $12::text[], $13::text[], $14::numeric[], $15::text[], $16::text[]) AS u
-       ON CONFLICT (chain_id, tx_hash, log_index, block_hash, merchant_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
-         WHERE payment.state = 'orphaned'
-       RETURNING id, (xmax = 0) AS inserted, tx_hash, log_index, block_hash, merchant_id`,
-      [
-        col((r) => r.id),
-        col((r) => r.merchantId),
-        col((r) => r.livemode),
-        col((r) => r.chainId),
-        col((r) => r.txHash),
-        col((r) => r.logIndex),
-        col((r) => r.blockHash),
-        col((r) => r.blockNumber.toString()),
-        col((r) => r.blockTimestamp),
-        col((r) => r.assetId),
-        col((r) => r.token),
-        col((r) => r.fromAddress),
-        col((r) => r.toAddress),
-        col((r) => r.amount.toString()),
-        col((r) => r.kind),
-        col((r) => r.state),
-      ],
+      `WITH r AS MATERIALIZED (
+         SELECT * FROM json_to_recordset($1::json) AS r(id text, merchant_id text, livemode bool, chain_id int, tx_hash text, log_index int, block_hash text,
+           block_number bigint, block_timestamp timestamptz, asset_id text, token text, from_address text, to_address text, amount numeric, kind text, state text,
+           invoice_id text, customer_id text, matched_by text, late bool, flags text[], suggested_customer_id text, audit_id text, event_id text, event_type text, ord int)),
+       ins AS (
+         INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
+                              from_address, to_address, amount, kind, state, invoice_id, customer_id, matched_by, late, flags, suggested_customer_id)
+         SELECT id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
+                from_address, to_address, amount, kind, state, invoice_id, customer_id, matched_by, late, flags, suggested_customer_id
+         FROM r
+         ON CONFLICT (chain_id, tx_hash, log_index, block_hash, merchant_id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()
+           WHERE payment.state = 'orphaned'
+         RETURNING payment.*, (xmax = 0) AS inserted),
+       detected AS (
+         SELECT r.audit_id, r.event_id, r.event_type, p.merchant_id, p.livemode, p.customer_id, 'payment.detect' AS action, 'payment' AS target_type, p.id AS target_id,
+                ${PAYMENT_VIEW_SQL} AS object, jsonb_build_object('state', p.state) AS after, r.ord
+         FROM ins p JOIN r ON r.id = p.id WHERE p.inserted),
+       ${recorded.sql}
+       SELECT id, inserted, tx_hash, log_index, block_hash, merchant_id FROM ins`,
+      [doc, ...recorded.params],
     );
     return written.map((w) => ({ id: w.id, inserted: w.inserted, key: paymentKey(w.merchant_id, w.tx_hash, w.log_index, w.block_hash) }));
   }
 
-  // Rule 1 for the whole chunk: every invoice holding one of these exact amounts on its address.
-  async tagHolders(chainId: number, keys: { merchantId: string; token: string; payTo: string; amount: bigint }[]): Promise<TagHolder[]> {
-    if (!keys.length) return [];
+  // Rule 1 for the whole chunk: every invoice holding an amount tag on one of these addresses (a
+  // few per address, whatever the number of transfers); the amounts are compared in memory.
+  async tagHolders(chainId: number, payTo: string[]): Promise<TagHolder[]> {
+    if (!payTo.length) return [];
     const rows: { id: string; merchant_id: string; customer_id: string; token: string; pay_to: string; amount_due: string; status: string; expires_at: Date; monitor_until: Date; tag_held: boolean }[] =
       await this.db.manager.query(
-        `SELECT i.id, i.merchant_id, i.customer_id, i.token, i.pay_to, i.amount_due, i.status, i.expires_at, i.monitor_until, i.tag_held
-         FROM invoice i
-         JOIN (SELECT DISTINCT * FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[]) AS k(merchant_id, token, pay_to, amount)) k
-           ON i.merchant_id = k.merchant_id AND i.token = k.token AND i.pay_to = k.pay_to AND i.amount_due = k.amount
-         WHERE i.chain_id = $1 AND i.tag_held`,
-        [chainId, keys.map((k) => k.merchantId), keys.map((k) => k.token), keys.map((k) => k.payTo), keys.map((k) => k.amount.toString())],
+        `SELECT id, merchant_id, customer_id, token, pay_to, amount_due, status, expires_at, monitor_until, tag_held
+         FROM invoice WHERE chain_id = $1 AND tag_held AND pay_to = ANY($2)`,
+        [chainId, payTo],
       );
     return rows.map((r) => ({
       id: r.id,
@@ -138,15 +174,14 @@ export class IngestionRepository {
     }));
   }
 
-  // Rule 2: the active proved wallets among these senders, per merchant.
-  async boundWallets(keys: { merchantId: string; address: string }[]): Promise<BoundWallet[]> {
-    if (!keys.length) return [];
+  // Rule 2: the active proved wallets among these senders at these merchants (distinct values only:
+  // a chunk has many transfers but few senders and merchants).
+  async boundWallets(merchantIds: string[], senders: string[]): Promise<BoundWallet[]> {
+    if (!merchantIds.length || !senders.length) return [];
     const rows: { merchant_id: string; address: string; customer_id: string; livemode: boolean; verified_block: string }[] = await this.db.manager.query(
-      `SELECT w.merchant_id, lower(w.address) AS address, w.customer_id, w.livemode, w.verified_block
-       FROM payer_wallet w
-       JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS k(merchant_id, address)) k ON w.merchant_id = k.merchant_id AND lower(w.address) = k.address
-       WHERE w.unlinked_at IS NULL`,
-      [keys.map((k) => k.merchantId), keys.map((k) => k.address.toLowerCase())],
+      `SELECT merchant_id, lower(address) AS address, customer_id, livemode, verified_block
+       FROM payer_wallet WHERE merchant_id = ANY($1) AND lower(address) = ANY($2) AND unlinked_at IS NULL`,
+      [merchantIds, senders.map((s) => s.toLowerCase())],
     );
     return rows.map((r) => ({ merchantId: r.merchant_id, address: r.address, customerId: r.customer_id, livemode: r.livemode, verifiedBlock: BigInt(r.verified_block) }));
   }
@@ -165,24 +200,6 @@ export class IngestionRepository {
     return rows.map((r) => ({ id: r.id, merchantId: r.merchant_id, customerId: r.customer_id, token: r.token, payTo: r.pay_to, remaining: BigInt(r.remaining) }));
   }
 
-  async setMatches(matches: PaymentMatch[]): Promise<void> {
-    if (!matches.length) return;
-    await this.db.manager.query(
-      `UPDATE payment p SET invoice_id = u.invoice_id, customer_id = u.customer_id, matched_by = u.matched_by, late = u.late,
-              flags = CASE WHEN u.flags = '' THEN '{}'::text[] ELSE string_to_array(u.flags, ',') END, suggested_customer_id = u.suggested, updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::text[], $7::text[]) AS u(id, invoice_id, customer_id, matched_by, late, flags, suggested)
-       WHERE p.id = u.id`,
-      [
-        matches.map((m) => m.id),
-        matches.map((m) => m.invoiceId),
-        matches.map((m) => m.customerId),
-        matches.map((m) => m.matchedBy),
-        matches.map((m) => m.late),
-        matches.map((m) => m.flags.join(',')),
-        matches.map((m) => m.suggestedCustomerId),
-      ],
-    );
-  }
 }
 
 export function paymentKey(merchantId: string, txHash: string, logIndex: number, blockHash: string): string {

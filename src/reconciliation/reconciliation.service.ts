@@ -12,10 +12,12 @@ import { SettlementService, SYSTEM_ACTOR } from './settlement.service';
 import { TransferIngestor } from './transfer-ingestor';
 
 export const MAX_BLOCKS_PER_TICK = 50;
-// Range reads start here and double after each accepted call, up to the cap.
-const INITIAL_RANGE = 1_000n;
+// Range reads start small (the first write starts early; later reads run behind writes) and
+// double after each accepted call, up to the cap.
+const INITIAL_RANGE = 250n;
 const MAX_RANGE = 10_000n;
 const KEEP_BELOW_FINALIZED = 64n;
+const FINALIZED_REFRESH_BLOCKS = 4n;
 
 // What one chain's scan looks for: receiving addresses (and their owners), tokens, native coin.
 export interface ScanScope {
@@ -81,6 +83,7 @@ export class ReconciliationService {
   private readonly logger = new Logger('Reconciliation');
   // The range size each chain's provider last accepted, kept across ticks.
   private readonly chunkSize = new Map<number, bigint>();
+  private readonly finalizedCache = new Map<number, { header: BlockHeader; readAt: bigint }>();
 
   constructor(
     private readonly db: Db,
@@ -166,6 +169,19 @@ export class ReconciliationService {
     }
   }
 
+  // The finalized block moves once per epoch, not per block: at the head it is read again once the
+  // head has moved FINALIZED_REFRESH_BLOCKS past the last read (an older finalized block is a safe,
+  // lower bound: promotions to `final` wait a block or two longer, reorg checks look deeper). Far
+  // behind, it is read at once.
+  private async finalizedFor(chain: ChainConfig, head: BlockHeader, cursor: bigint | null): Promise<BlockHeader> {
+    const cached = this.finalizedCache.get(chain.chainId);
+    const behind = cursor === null || head.number - cursor > BigInt(MAX_BLOCKS_PER_TICK);
+    if (cached && !behind && head.number >= cached.readAt && head.number - cached.readAt < FINALIZED_REFRESH_BLOCKS) return cached.header;
+    const header = await this.reader.finalized(chain.chainId, chain.finality, head);
+    this.finalizedCache.set(chain.chainId, { header, readAt: head.number });
+    return header;
+  }
+
   async scope(chain: ChainConfig): Promise<ScanScope> {
     const addresses = await this.repo.receivingAddresses(chain.chainId);
     return {
@@ -184,7 +200,7 @@ export class ReconciliationService {
     const scope = await this.scope(chain);
 
     const head = await this.reader.head(chainId);
-    const finalized = await this.reader.finalized(chainId, chain.finality, head);
+    const finalized = await this.finalizedFor(chain, head, existing ? BigInt(existing.headNumber) : null);
     result.head = head.number;
     let local: BlockHeader;
     if (!existing) {
@@ -207,7 +223,9 @@ export class ReconciliationService {
     }
 
     while (local.number < head.number && result.processed < MAX_BLOCKS_PER_TICK) {
-      const { header, transfers } = await this.reader.blockWithTransfers(chainId, local.number + 1n, scope.tokens, scope.recipients, scope.native);
+      // The head block's header is already here: at the tip a block costs one more call (its logs).
+      const known = local.number + 1n === head.number ? head : undefined;
+      const { header, transfers } = await this.reader.blockWithTransfers(chainId, local.number + 1n, scope.tokens, scope.recipients, scope.native, known);
       if (header.parentHash !== local.hash) {
         local = await this.reorg(chain, local.number, existing?.finalizedNumber ? BigInt(existing.finalizedNumber) : finalized.number);
         result.reorgs += 1;
@@ -248,7 +266,9 @@ export class ReconciliationService {
     const fetch = (start: bigint) => ahead(this.fetchRange(chain, start, target.number, size, scope));
     let pending = from.number < target.number ? fetch(from.number + 1n) : null;
     while (pending) {
+      const waited = performance.now();
       const chunk = await pending;
+      const writing = performance.now();
       size = chunk.size;
       this.chunkSize.set(chainId, size);
       pending = chunk.end < target.number ? fetch(chunk.end + 1n) : null;
@@ -258,6 +278,8 @@ export class ReconciliationService {
         await this.repo.saveCursor(chainId, chunk.tip, null);
         return result;
       });
+      // Where a catch-up spends its time: waiting for reads (not hidden behind the previous write) or writing.
+      this.logger.debug({ chain: chainId, from: chunk.start.toString(), to: chunk.end.toString(), transfers: written.written, waitMs: Math.round(writing - waited), chunkMs: Math.round(performance.now() - writing), ...written.timings }, 'chunk written');
       onChunk?.({ from: chunk.start, to: chunk.end, target: target.number, transfers: written.written, matched: written.matched });
       last = chunk.tip;
     }

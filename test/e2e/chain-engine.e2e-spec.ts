@@ -9,7 +9,7 @@ import { api, createMerchant } from '../app';
 import { billfold } from '../support/cli';
 import { chainsEnv, chainTestbed, type ChainTestbed } from '../support/chain-app';
 import { TEST_MASTER_KEY } from '../support/env';
-import { startRpcProxy, type RpcProxy } from '../support/rpc-proxy';
+import { startRpcProxy, type RpcProxy } from '../../src/devnet/rpc-proxy';
 import { ensureWorkerDatabase, runId } from '../support/test-db';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -49,6 +49,12 @@ describe('repeat payments, held tags and credit (anvil)', () => {
       { matched_by: 'amount', flags: ['repeat_payment'] },
     ]);
     expect(await credit(b.customer.id)).toBe(b.invoice.amountDue);
+    // The event PostgreSQL built for the repeat carries the same view the API serves (at detection time).
+    const [repeat] = await bed.ds.query(`SELECT id FROM payment WHERE invoice_id = $1 AND 'repeat_payment' = ANY(flags)`, [b.invoice.id]);
+    const [event] = await bed.ds.query(`SELECT type, data FROM outbox_event WHERE merchant_id = $1 AND data->'object'->>'id' = $2`, [m.merchant.id, repeat.id]);
+    const served = (await b.client.get(`/api/v1/payments/${repeat.id}`)).body;
+    expect(event.type).toBe('payment.detected');
+    expect(event.data).toEqual({ object: { ...served, state: 'seen' }, initiated_by: 'system', changes: { before: null, after: { state: 'seen' } } });
     const events = await bed.ds.query(`SELECT type FROM outbox_event WHERE merchant_id = $1 AND type = 'invoice.overpaid'`, [m.merchant.id]);
     expect(events).toHaveLength(1);
 

@@ -1,3 +1,5 @@
+// A JSON-RPC proxy for the devnet (tests and bench): counts calls per method and can play a
+// provider that refuses wide eth_getLogs ranges or answers slowly.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
