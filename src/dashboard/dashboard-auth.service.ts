@@ -13,7 +13,8 @@ import { DashboardSessionService, type DashboardContext } from './dashboard-sess
 import { DashboardUserRepository } from './dashboard-user.repository';
 import { safeNext } from './dashboard.dto';
 import { DashboardPresenter } from './dashboard.presenter';
-import { dummyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password-hash';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash';
+import { PasswordHasher } from './password-hasher';
 
 // Attempts per client address, and failures per email (so a botnet cannot guess one account's
 // password from many addresses).
@@ -45,6 +46,7 @@ export class DashboardAuthService {
     private readonly changes: ChangeRecorder,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   // One answer for an unknown email and a wrong password, in about the same time.
@@ -53,7 +55,7 @@ export class DashboardAuthService {
     await this.limiter.hit(SIGN_IN_IP, request.ip);
     await this.limiter.check(SIGN_IN_EMAIL, normalized);
     const user = normalized ? await this.users.findByEmail(normalized) : null;
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+    const ok = await this.passwords.verify(password, user?.passwordHash ?? (await this.passwords.dummyHash()));
     if (!user || !ok || user.disabledAt) {
       await this.limiter.count(SIGN_IN_EMAIL, normalized);
       if (user) {
@@ -132,12 +134,12 @@ export class DashboardAuthService {
     else if (input.next === input.current) errors.newPassword = 'Choose a password different from the current one.';
     if (input.confirm !== input.next) errors.confirmPassword = 'The two new passwords differ.';
     await this.limiter.check(SIGN_IN_EMAIL, ctx.user.email);
-    if (!(await verifyPassword(input.current, ctx.user.passwordHash))) {
+    if (!(await this.passwords.verify(input.current, ctx.user.passwordHash))) {
       await this.limiter.count(SIGN_IN_EMAIL, ctx.user.email);
       errors.currentPassword = 'That is not your current password.';
     }
     if (Object.keys(errors).length) throw new FormRejected('dashboard/password.hbs', this.passwordPage(ctx, errors));
-    const hash = await hashPassword(input.next);
+    const hash = await this.passwords.hash(input.next);
     await this.db.transaction(async () => {
       await this.users.setPassword(ctx.user.merchantId, ctx.user.id, hash);
       await this.sessions.endOthers(ctx);
