@@ -2,8 +2,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import type { Clock } from '../src/common/clock';
-import { MerchantService, type CreatedMerchant } from '../src/merchants/merchant.service';
-import type { Scope } from '../src/merchants/scopes';
 import { FakeClock } from './fakes/clock';
 import { testEnv } from './support/env';
 import { ensureWorkerDatabase } from './support/test-db';
@@ -29,22 +27,8 @@ export async function createTestApp(options: { clock?: FakeClock; env?: Record<s
   };
 }
 
-export interface TestMerchant extends CreatedMerchant {
-  key: string;
-}
-
-let counter = 0;
-
-export async function createMerchant(t: TestApp, options: { livemode?: boolean; name?: string } = {}): Promise<TestMerchant> {
-  counter += 1;
-  const created = await t.app.get(MerchantService).create({ name: options.name ?? `Test Merchant ${counter} ${Date.now()}`, livemode: options.livemode ?? false });
-  return { ...created, key: created.apiKey.secret };
-}
-
-export async function createKey(t: TestApp, merchantId: string, options: { livemode?: boolean; scopes?: Scope[] } = {}): Promise<string> {
-  const key = await t.app.get(MerchantService).createApiKey(merchantId, { livemode: options.livemode ?? false, name: 'test', scopes: options.scopes, createdBy: 'test' });
-  return key.secret;
-}
+// Merchants for suites built on the app; see test/factories for the rest of the fixtures.
+export { createMerchant, createApiKey as createKey, type MerchantFixture as TestMerchant } from './factories';
 
 let idem = 0;
 
