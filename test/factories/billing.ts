@@ -16,6 +16,7 @@ import type { SubscriptionView } from '../../src/subscriptions/subscription.pres
 import { SubscriptionRepository } from '../../src/subscriptions/subscription.repository';
 import { SubscriptionService } from '../../src/subscriptions/subscription.service';
 import type { LifecycleEvent } from '../../src/subscriptions/subscription-lifecycle';
+import type { Tenant } from '../../src/common/tenant';
 import { nestOf, principalOf, SYSTEM_ACTOR, tenantOf, type Host, type Owner } from './host';
 import { USDC } from './merchants';
 
@@ -47,9 +48,8 @@ export async function createSubscription(host: Host, owner: Owner, input: z.inpu
 }
 
 // A lifecycle change made the way the reconciler or the portal makes it: locked, through applyTransition.
-export async function transition(host: Host, owner: Owner, subscriptionId: string, event: LifecycleEvent): Promise<void> {
+export async function transition(host: Host, tenant: Tenant, subscriptionId: string, event: LifecycleEvent): Promise<void> {
   const nest = nestOf(host);
-  const tenant = tenantOf(owner);
   await nest.get(Db).transaction(async () => {
     const subscription = await nest.get(SubscriptionRepository).getForUpdate(tenant, subscriptionId);
     await nest.get(SubscriptionService).applyTransition(tenant, SYSTEM_ACTOR, subscription, event);
@@ -57,8 +57,8 @@ export async function transition(host: Host, owner: Owner, subscriptionId: strin
 }
 
 // The first invoice counts as paid: the subscription becomes active for a month from `now`.
-export function activateSubscription(host: Host, owner: Owner, subscriptionId: string, now: Date): Promise<void> {
-  return transition(host, owner, subscriptionId, { type: 'first_invoice_paid', interval: { unit: 'month', count: 1 }, now });
+export function activateSubscription(host: Host, tenant: Tenant, subscriptionId: string, now: Date): Promise<void> {
+  return transition(host, { merchantId: tenant.merchantId, livemode: tenant.livemode }, subscriptionId, { type: 'first_invoice_paid', interval: { unit: 'month', count: 1 }, now });
 }
 
 // Another invoice for a subscription's current price, issued as the billing sweep issues renewals.
