@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { SubscriptionService } from '../../src/subscriptions/subscription.service';
+import { DataSource } from 'typeorm';
+import { activateSubscription } from '../factories';
 import { createTestApp, type TestApp } from '../app';
 import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage } from '../support/browser';
 import { createPlan, createPortalCustomer, createPortalMerchant, mintLink, suiteEnv } from '../support/portal';
@@ -29,12 +30,7 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
     await createPlan(m, 'Pro', '25000000');
     const c = await createPortalCustomer(m, { email: 'ada@example.com', name: 'Ada' });
     // Payment reconciliation is covered elsewhere; here the first invoice is marked paid through the lifecycle.
-    const service = t!.app.get(SubscriptionService);
-    const tenant = { merchantId: m.id, livemode: false };
-    await service['db'].transaction(async () => {
-      const sub = await service['subscriptions'].getForUpdate(tenant, c.subscriptionId);
-      await service.applyTransition(tenant, { type: 'system', id: 'test', initiator: 'system' }, sub, { type: 'first_invoice_paid', interval: { unit: 'month', count: 1 }, now: t!.clock.now() });
-    });
+    await activateSubscription(t!, m, c.subscriptionId, t!.clock.now());
 
     const link = await mintLink(m, c.id);
     await page.goto(`${base}/p/${link.token}`);
@@ -74,7 +70,7 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
     expect(await page.locator('h1').innerText()).toBe('Pro');
     await screenshot(page, 'actions-switched');
 
-    const events: { type: string }[] = await service['db'].dataSource.query(`SELECT type FROM outbox_event WHERE merchant_id = $1 AND data->>'initiated_by' = 'customer_portal' ORDER BY created_at, id`, [m.id]);
+    const events: { type: string }[] = await t!.app.get(DataSource).query(`SELECT type FROM outbox_event WHERE merchant_id = $1 AND data->>'initiated_by' = 'customer_portal' ORDER BY created_at, id`, [m.id]);
     expect(events.map((e) => e.type)).toEqual(
       expect.arrayContaining(['subscription.cancellation_scheduled', 'subscription.cancellation_unscheduled', 'subscription.paused', 'subscription.resumed', 'subscription.updated']),
     );

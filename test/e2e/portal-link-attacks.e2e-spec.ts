@@ -265,7 +265,7 @@ describe('portal link attacks (C1)', () => {
       const found = await Promise.all(Array.from({ length: 50 }, () => keys.forVerification(`lk_${randomBytes(12).toString('hex')}`)));
       expect(found.every((k) => k === null)).toBe(true);
     }
-    expect((keys as unknown as { cache: Map<string, unknown> }).cache.size).toBeLessThanOrEqual(KEY_CACHE_MAX_ENTRIES);
+    expect(keys.cachedKids).toBeLessThanOrEqual(KEY_CACHE_MAX_ENTRIES);
   });
 
   it('L14 over HTTP: a MAC under another purpose string with the real link secret is rejected', async () => {

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../app';
 import { prorateUpgrade } from '../../src/portal-actions/proration';
-import { SubscriptionService } from '../../src/subscriptions/subscription.service';
+import { activateSubscription } from '../factories';
 import { createPlan, createPortalCustomer, createPortalMerchant, csrfFrom, db, openPortal, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // Issue 4, items 1–3: cancel / undo, pause / resume, switch plan from the customer portal.
@@ -42,13 +42,8 @@ describe('portal subscription actions', () => {
     await t.close();
   });
 
-  async function activate(merchantId: string, subscriptionId: string): Promise<void> {
-    const service = t.app.get(SubscriptionService);
-    const tenant = { merchantId, livemode: false };
-    await service['db'].transaction(async () => {
-      const sub = await service['subscriptions'].getForUpdate(tenant, subscriptionId);
-      await service.applyTransition(tenant, { type: 'system', id: 'test', initiator: 'system' }, sub, { type: 'first_invoice_paid', interval: { unit: 'month', count: 1 }, now: t.clock.now() });
-    });
+  function activate(merchantId: string, subscriptionId: string): Promise<void> {
+    return activateSubscription(t, { merchantId, livemode: false }, subscriptionId, t.clock.now());
   }
 
   async function open(merchant: PortalMerchant, c: PortalCustomer, link: Record<string, unknown> = {}): Promise<Opened> {
