@@ -38,6 +38,7 @@ describe('webhook delivery outcomes, retries, disabling and notices', () => {
   let notTlsPort: number;
   const notTlsSockets = new Set<Socket>();
   const hits = new Map<string, number>();
+  const received: { path: string; webhookId: string }[] = [];
   const env = (smtpPort: number) => ({ WEBHOOK_ALLOW_LOOPBACK: 'true', SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, SMTP_FROM: 'Billfold <billing@billfold.test>' });
 
   // While the timeout case runs, /hang holds its requests; after it, it answers at once, so the
@@ -64,6 +65,7 @@ describe('webhook delivery outcomes, retries, disabling and notices', () => {
       req.resume();
       req.on('end', () => {
         hits.set(req.url!, (hits.get(req.url!) ?? 0) + 1);
+        received.push({ path: req.url!, webhookId: String(req.headers['webhook-id']) });
         answer(req.url!, res);
       });
     });
@@ -113,14 +115,23 @@ describe('webhook delivery outcomes, retries, disabling and notices', () => {
     return asJson(await t.get(WebhookEndpointService).get(principalOf(m), id));
   }
 
-  async function fanOut(m: MerchantFixture, email: string): Promise<Map<string, string>> {
+  // A customer.created event of this merchant, not yet dispatched.
+  async function customerCreated(m: MerchantFixture, email: string): Promise<string> {
     const customer = await createCustomer(t, m, { email });
-    await t.get(WebhookDispatcher).drain();
-    const rows: { id: string; endpoint_id: string }[] = await t.get(DataSource).query(
-      `SELECT d.id, d.endpoint_id FROM webhook_delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'customer.created' AND e.data->'object'->>'id' = $1`,
-      [customer.id],
-    );
+    const [event]: { id: string }[] = await t.get(DataSource).query(`SELECT id FROM outbox_event WHERE type = 'customer.created' AND data->'object'->>'id' = $1`, [customer.id]);
+    return event.id;
+  }
+
+  async function deliveriesOf(eventId: string): Promise<Map<string, string>> {
+    const rows: { id: string; endpoint_id: string }[] = await t.get(DataSource).query(`SELECT id, endpoint_id FROM webhook_delivery WHERE event_id = $1`, [eventId]);
     return new Map(rows.map((r) => [r.endpoint_id, r.id]));
+  }
+
+  // Endpoint id → delivery id of a new customer.created event, once dispatched.
+  async function fanOut(m: MerchantFixture, email: string): Promise<Map<string, string>> {
+    const eventId = await customerCreated(m, email);
+    await t.get(WebhookDispatcher).drain();
+    return deliveriesOf(eventId);
   }
 
   const mailsFor = (what: string, needle: (raw: string) => boolean) =>
@@ -241,6 +252,42 @@ describe('webhook delivery outcomes, retries, disabling and notices', () => {
     // Re-enabling clears the run; a success keeps it clear.
     const enabled = await t.get(WebhookEndpointService).update(principalOf(m), principalOf(m).actor, endpointId, updateEndpointSchema.parse({ enabled: true, url: `${base}/status/200?w9` }));
     expect(asJson(enabled)).toMatchObject({ status: 'enabled', failingSince: null });
+  });
+
+  it('W12: two dispatchers racing for one outbox row create exactly one delivery; two workers racing for one slot send once', async () => {
+    const m = await merchantWithSupportEmail();
+    const id = await createEndpoint(m, { url: `${base}/w12` });
+    const eventId = await customerCreated(m, 'w12@example.com');
+    const dispatcher = t.get(WebhookDispatcher);
+    const delivery = t.get(WebhookDeliveryService);
+    await Promise.all([dispatcher.dispatchOnce(), dispatcher.dispatchOnce(), dispatcher.dispatchOnce()]);
+    await dispatcher.drain();
+    const rows: { id: string }[] = await t.get(DataSource).query(`SELECT id FROM webhook_delivery WHERE event_id = $1 AND endpoint_id = $2`, [eventId, id]);
+    expect(rows).toHaveLength(1);
+    const reports = await Promise.all([delivery.attempt(rows[0].id, 1), delivery.attempt(rows[0].id, 1), delivery.attempt(rows[0].id)]);
+    expect(reports.filter(Boolean)).toHaveLength(1);
+    expect(received.filter((r) => r.path === '/w12')).toHaveLength(1);
+    const attempts = await t.get(DataSource).query(`SELECT attempt FROM webhook_attempt WHERE delivery_id = $1`, [rows[0].id]);
+    expect(attempts).toEqual([{ attempt: 1 }]);
+  });
+
+  it('W11: a worker that dies after claiming a slot loses it when its lease runs out; the slot is sent once more, same webhook-id', async () => {
+    const m = await merchantWithSupportEmail();
+    const id = await createEndpoint(m, { url: `${base}/w11` });
+    const eventId = await customerCreated(m, 'w11@example.com');
+    const delivery = t.get(WebhookDeliveryService);
+    await t.get(WebhookDispatcher).drain();
+    const rowId = (await deliveriesOf(eventId)).get(id)!;
+    // The claim a dying worker leaves behind: leased, never attempted.
+    await t.get(DataSource).query(`UPDATE webhook_delivery SET lease_until = $2 WHERE id = $1`, [rowId, new Date(t.clock.now().getTime() + 75_000)]);
+    await expect(delivery.attempt(rowId)).resolves.toBeNull();
+    const dueNow = await t.get(DataSource).query(`SELECT id FROM webhook_delivery WHERE id = $1 AND lease_until IS NULL`, [rowId]);
+    expect(dueNow).toEqual([]);
+    t.clock.advance(76_000);
+    expect(await delivery.sweepDue()).toBeGreaterThanOrEqual(1);
+    await expect(delivery.attempt(rowId, 1)).resolves.toMatchObject({ attempt: 1, outcome: 'delivered' });
+    const got = received.filter((r) => r.path === '/w11');
+    expect(got.map((r) => r.webhookId)).toEqual([eventId]);
   });
 
   it('the mailer is a logged no-op without SMTP_URL', async () => {
