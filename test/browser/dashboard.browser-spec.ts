@@ -1,13 +1,17 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, watchConsole, type ConsoleProblem, serveOnLocalhost, newDesktopPage, expectPageBasics } from '../support/browser';
+import { describeWithBrowser, expectPageBasics, launchBrowser, newDesktopPage, screenshot, serveOnLocalhost, signInToDashboard, watchConsole, type ConsoleProblem } from '../support/browser';
 import { PASSWORD, seedShop, type Shop } from '../support/dashboard';
+import { mintLink, suiteEnv } from '../support/portal';
 
 // The merchant dashboard in a real Chromium: sign in, every page, and the flows staff use most
 // (find a customer, generate and copy a link, open it, revoke it, assign an unmatched payment,
 // change branding with the live preview, create and revoke an API key, add a webhook endpoint and
 // rotate its secret). Screenshots land in test-artifacts/screenshots/dashboard-*.png.
+//
+// Every test has a shop of its own and a page of its own, and signs in itself: any one of them
+// runs alone (`-t`), and one that fails leaves nothing behind for the next.
 
 describeWithBrowser('merchant dashboard in Chromium', () => {
   let t: TestApp | undefined;
@@ -17,22 +21,31 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   let base: string;
   let problems: ConsoleProblem[];
   let shop: Shop;
-  let linkUrl: string;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { WEBHOOK_ALLOW_LOOPBACK: 'true' } });
+    // Sign-ins come from 127.0.0.1: a Redis prefix of the suite's own keeps its attempt counter.
+    t = await createTestApp({ env: suiteEnv('dashboard-browser', { WEBHOOK_ALLOW_LOOPBACK: 'true' }) });
     base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
-    shop = await seedShop(t);
-    ({ context, page, problems } = await newDesktopPage(browser, base, { clipboard: true }));
+  });
+
+  beforeEach(async () => {
+    shop = await seedShop(t!);
+    ({ context, page, problems } = await newDesktopPage(browser!, base, { clipboard: true }));
     // Destructive buttons ask first; the test says yes.
     page.on('dialog', (dialog) => void dialog.accept());
-  }, 60_000);
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
     await t?.close();
   });
+
+  const signIn = () => signInToDashboard(page, base, shop.owner.email, PASSWORD);
 
   // One h1, a main landmark, every input labelled, the screenshot, no sideways scrolling, and no
   // console errors (CSP violations included).
@@ -61,6 +74,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('shows the overview: subscriptions by status, the revenue chart and chain lag', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Overview' }).click();
     await page.waitForURL(`${base}/dashboard`);
     expect(await page.locator('.stat', { hasText: 'Active' }).locator('.stat-value').innerText()).toBe('3');
@@ -77,6 +91,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('finds a customer by email and opens the customer page', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Customers' }).click();
     await page.waitForURL(`${base}/dashboard/customers`);
     await checkPage('customers');
@@ -94,18 +109,20 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('finds a customer by the wallet they paid from', async () => {
+    await signIn();
     await page.goto(`${base}/dashboard/customers?q=${shop.wallet}`);
     expect(await page.locator('table tbody tr').allInnerTexts()).toEqual([expect.stringContaining('Grace Hopper')]);
   });
 
   it('generates a portal link, copies it, and the link opens the portal', async () => {
+    await signIn();
     await page.goto(`${base}/dashboard/customers/${shop.ada.id}`);
     await page.getByLabel('Valid for (minutes)').fill('30');
     await page.getByLabel('Opens on', { exact: true }).selectOption({ label: `Pay invoice ${shop.ada.invoiceNumber}` });
     await page.getByLabel('Return URL (optional)').fill('https://app.acme.example/billing');
     await page.getByRole('button', { name: 'Generate portal link' }).click();
     await page.locator('#portal-link').waitFor();
-    linkUrl = await page.locator('#portal-link').inputValue();
+    const linkUrl = await page.locator('#portal-link').inputValue();
     expect(linkUrl).toMatch(/^https:\/\/billing\.test\/p\/pl1\./);
     await page.locator('button[data-copy=portal-link]').click();
     await page.locator('button[data-copy=portal-link]', { hasText: 'Copied' }).waitFor();
@@ -124,6 +141,8 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('revokes all links of the customer, after which the link no longer opens', async () => {
+    const linkUrl = (await mintLink(shop.merchant, shop.ada.id)).url;
+    await signIn();
     await page.goto(`${base}/dashboard/customers/${shop.ada.id}`);
     await page.getByRole('button', { name: 'Revoke all links' }).click();
     await page.waitForURL(/notice=links-revoked/);
@@ -139,6 +158,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('lists payments, highlights the reversed one and assigns the unmatched one to an invoice', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Payments' }).click();
     await page.waitForURL(`${base}/dashboard/payments`);
     expect(await page.locator(`tr#${shop.reversedPaymentId}`).getAttribute('class')).toContain('reversed');
@@ -163,6 +183,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('edits branding with a live preview and saves it', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(`${base}/dashboard/settings`);
     await checkPage('settings');
@@ -178,6 +199,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('creates an API key with chosen scopes, shows the secret once, and revokes it', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'API keys' }).click();
     await page.waitForURL(`${base}/dashboard/api-keys`);
     await page.getByLabel('Name').fill('Reporting');
@@ -197,6 +219,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('adds a webhook endpoint, sends a test event and rotates the secret', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Webhooks' }).click();
     await page.waitForURL(`${base}/dashboard/webhooks`);
     await checkPage('webhooks-empty');
@@ -222,6 +245,7 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('switches to live mode, where the test data is not shown', async () => {
+    await signIn();
     await page.goto(`${base}/dashboard/customers`);
     await page.getByRole('button', { name: 'Live' }).click();
     await page.waitForURL(`${base}/dashboard/customers`);
@@ -234,22 +258,20 @@ describeWithBrowser('merchant dashboard in Chromium', () => {
   });
 
   it('fits a 390 px wide phone screen', async () => {
+    await signIn();
     await page.setViewportSize({ width: 390, height: 844 });
-    try {
-      for (const [name, path] of [
-        ['overview-mobile', '/dashboard'],
-        ['customer-mobile', `/dashboard/customers/${shop.grace.id}`],
-        ['payments-mobile', '/dashboard/payments'],
-      ]) {
-        await page.goto(`${base}${path}`);
-        await checkPage(name);
-      }
-    } finally {
-      await page.setViewportSize({ width: 1280, height: 800 });
+    for (const [name, path] of [
+      ['overview-mobile', '/dashboard'],
+      ['customer-mobile', `/dashboard/customers/${shop.grace.id}`],
+      ['payments-mobile', '/dashboard/payments'],
+    ]) {
+      await page.goto(`${base}${path}`);
+      await checkPage(name);
     }
   });
 
   it('signs out', async () => {
+    await signIn();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/dashboard/sign-in?notice=signed-out`);
     expect((await context.cookies()).map((c) => c.name)).not.toContain('__Host-dashboard_sid');

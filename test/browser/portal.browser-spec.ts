@@ -1,18 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { newId } from '../../src/common/ids';
-import { api, createMerchant, createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage, expectPageBasics } from '../support/browser';
+import { createTestApp, type TestApp } from '../app';
+import { asJson, createCustomer, createMerchant, createPayment, createPlan, createSubscription, ETH, mintPortalLink, PAY_TO, randomHex, USDC, USDC_TOKEN, type SubscriptionFixture } from '../factories';
+import { continueToPortal, describeWithBrowser, expectPageBasics, launchBrowser, newDesktopPage, screenshot, serveOnLocalhost, type ConsoleProblem } from '../support/browser';
 
 // The customer portal in a real Chromium: link → interstitial → session → every page, with the
 // CSP, cookies, keyboard access and layout a browser actually enforces. Screenshots of every page
 // land in test-artifacts/screenshots/ (gitignored) for a human to look at.
+//
+// The customer's data is seeded once and only read; every test opens its own page and signs in
+// itself, so any one of them runs alone and one that fails leaves nothing behind for the next.
 
-const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
-const USDC_TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
-const ETH = 'asset_31337_native';
-const PAY_TO = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const RETURN_URL = 'https://app.acme.example/settings';
 const HEAD = 1_000;
 
@@ -23,10 +21,6 @@ function display(amount: string, decimals: number, symbol: string): string {
   const whole = (value / unit).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const fraction = (value % unit).toString().padStart(decimals, '0').replace(/0+$/, '');
   return `${whole}${fraction ? `.${fraction}` : ''} ${symbol}`;
-}
-
-function hex(bytes: number): string {
-  return `0x${randomBytes(bytes).toString('hex')}`;
 }
 
 interface Seeded {
@@ -50,8 +44,15 @@ describeWithBrowser('customer portal in Chromium', () => {
     base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
     seeded = await seed(t);
-    ({ context, page, problems } = await newDesktopPage(browser, base, { clipboard: true }));
-  }, 30_000);
+  });
+
+  beforeEach(async () => {
+    ({ context, page, problems } = await newDesktopPage(browser!, base, { clipboard: true }));
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
@@ -79,6 +80,8 @@ describeWithBrowser('customer portal in Chromium', () => {
     return page.locator('main').innerText();
   }
 
+  const signIn = () => continueToPortal(page, base, seeded.token);
+
   it('opens the link on an interstitial that names the merchant, masks the email and sets no cookie', async () => {
     const response = await page.goto(`${base}/p/${seeded.token}`);
     expect(response?.status()).toBe(200);
@@ -90,8 +93,7 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('continues to the overview with the customer, both plans and their amounts', async () => {
-    await page.getByRole('button', { name: 'Continue to billing' }).click();
-    await page.waitForURL(`${base}/portal`);
+    await signIn();
     const cookies = await context.cookies();
     expect(cookies.map((c) => [c.name, c.httpOnly, c.secure, c.sameSite, c.path])).toEqual([['__Host-portal_sid', true, true, 'Lax', '/']]);
 
@@ -120,6 +122,7 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('lists the invoices', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Invoices' }).click();
     await page.waitForURL(`${base}/portal/invoices`);
     expect(await page.locator('h1').innerText()).toBe('Invoices');
@@ -132,6 +135,8 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('shows an invoice with the exact amount, the receiving address, a QR code and working Copy buttons', async () => {
+    await signIn();
+    await page.goto(`${base}/portal/invoices`);
     await page.locator('table tbody tr', { hasText: seeded.pro.invoiceNumber }).getByRole('link', { name: seeded.pro.invoiceNumber }).click();
     await page.waitForURL(`${base}/portal/invoices/${seeded.pro.invoiceId}`);
     expect(await page.locator('h1').innerText()).toBe(`Invoice ${seeded.pro.invoiceNumber}`);
@@ -162,6 +167,7 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('shows every payment with its confirmation state', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Payments' }).click();
     await page.waitForURL(`${base}/portal/payments`);
     expect(await page.locator('h1').innerText()).toBe('Payments');
@@ -174,6 +180,7 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('shows the billing profile', async () => {
+    await signIn();
     await page.locator('nav.tabs').getByRole('link', { name: 'Billing profile' }).click();
     await page.waitForURL(`${base}/portal/profile`);
     expect(await page.locator('h1').innerText()).toBe('Billing profile');
@@ -185,6 +192,7 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('shows a subscription with its invoices', async () => {
+    await signIn();
     await page.goto(`${base}/portal/subscriptions/${seeded.pro.subscriptionId}`);
     expect(await page.locator('h1').innerText()).toBe('Pro');
     const text = await mainText();
@@ -195,24 +203,22 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   it('fits a 390 px wide phone screen without sideways scrolling', async () => {
+    await signIn();
     await page.setViewportSize({ width: 390, height: 844 });
-    try {
-      for (const [name, path] of [
-        ['overview-mobile', '/portal'],
-        ['invoice-mobile', `/portal/invoices/${seeded.pro.invoiceId}`],
-        ['payments-mobile', '/portal/payments'],
-      ]) {
-        await page.goto(`${base}${path}`);
-        const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-        expect({ name, overflow }).toEqual({ name, overflow: 0 });
-        await checkPage(name);
-      }
-    } finally {
-      await page.setViewportSize({ width: 1280, height: 800 });
+    for (const [name, path] of [
+      ['overview-mobile', '/portal'],
+      ['invoice-mobile', `/portal/invoices/${seeded.pro.invoiceId}`],
+      ['payments-mobile', '/portal/payments'],
+    ]) {
+      await page.goto(`${base}${path}`);
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      expect({ name, overflow }).toEqual({ name, overflow: 0 });
+      await checkPage(name);
     }
   });
 
   it('signs out, after which the portal shows the session-ended page', async () => {
+    await signIn();
     await page.goto(`${base}/portal`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/portal/signed-out`);
@@ -229,63 +235,54 @@ describeWithBrowser('customer portal in Chromium', () => {
   });
 
   async function seed(app: TestApp): Promise<Seeded> {
-    const m = await createMerchant(app, { name: 'Acme Cloud' });
-    const client = api(app, m.key);
-    await client
-      .patch('/api/v1/merchant', {
+    const m = await createMerchant(app, {
+      name: 'Acme Cloud',
+      changes: {
         branding: { primaryColor: '#7b2ff7', footerText: 'Acme Cloud Ltd', supportEmail: 'billing@acme.example' },
         returnUrlPrefixes: ['https://app.acme.example/'],
         receivingAddresses: { '31337': PAY_TO },
-      })
-      .expect(200);
+      },
+    });
     const [pro, team, customer] = await Promise.all([
-      client.post('/api/v1/plans', { name: 'Pro', interval: { unit: 'month', count: 1 }, prices: [{ assetId: USDC, amount: '25000000' }] }).expect(201),
-      client.post('/api/v1/plans', { name: 'Team', interval: { unit: 'year', count: 1 }, prices: [{ assetId: ETH, amount: '50000000000000000' }] }).expect(201),
-      client
-        .post('/api/v1/customers', {
-          email: 'ada@example.com',
-          name: 'Ada Lovelace',
-          billingProfile: {
-            company: 'Analytical Engines Ltd',
-            address: { line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
-            taxId: 'GB123456789',
-          },
-        })
-        .expect(201),
+      createPlan(app, m, { name: 'Pro', interval: { unit: 'month', count: 1 }, prices: [{ assetId: USDC, amount: '25000000' }] }),
+      createPlan(app, m, { name: 'Team', interval: { unit: 'year', count: 1 }, prices: [{ assetId: ETH, amount: '50000000000000000' }] }),
+      createCustomer(app, m, {
+        email: 'ada@example.com',
+        name: 'Ada Lovelace',
+        billingProfile: {
+          company: 'Analytical Engines Ltd',
+          address: { line1: '12 St James Square', city: 'London', postalCode: 'SW1Y 4JH', country: 'GB' },
+          taxId: 'GB123456789',
+        },
+      }),
     ]);
-    const customerId: string = customer.body.id;
-    const proSub = await client.post('/api/v1/subscriptions', { customerId, planId: pro.body.id }).expect(201);
-    const teamSub = await client.post('/api/v1/subscriptions', { customerId, planId: team.body.id }).expect(201);
-    const proInvoice = proSub.body.latestInvoice;
+    const customerId = customer.id;
+    const proSub = asJson<SubscriptionFixture>(await createSubscription(app, m, { customerId, planId: pro.id }));
+    const teamSub = asJson<SubscriptionFixture>(await createSubscription(app, m, { customerId, planId: team.id }));
+    const proInvoice = proSub.latestInvoice;
 
-    // Nothing writes payments yet but the chain watcher to come: insert what it would record.
-    const db = app.app.get(DataSource);
-    await db.query(
+    // What the chain watcher would have recorded: its cursor, and three transfers.
+    await app.app.get(DataSource).query(
       `INSERT INTO chain_cursor (chain_id, head_number, head_hash) VALUES (31337, $1, $2)
        ON CONFLICT (chain_id) DO UPDATE SET head_number = EXCLUDED.head_number, head_hash = EXCLUDED.head_hash`,
-      [HEAD, hex(32)],
+      [HEAD, randomHex(32)],
     );
     const now = app.clock.now().getTime();
     const payments = [
-      { state: 'seen', block: HEAD, amount: proInvoice.amountDue, invoiceId: proInvoice.id, at: now - 60_000 },
+      { state: 'seen', block: HEAD, amount: proInvoice.amountDue.toString(), invoiceId: proInvoice.id, at: now - 60_000 },
       { state: 'confirmed', block: HEAD - 10, amount: '10000000', invoiceId: null, at: now - 86_400_000 },
       { state: 'orphaned', block: HEAD - 20, amount: '5000000', invoiceId: null, at: now - 2 * 86_400_000 },
-    ];
+    ] as const;
     for (const p of payments) {
-      await db.query(
-        `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
-           from_address, to_address, amount, kind, state, invoice_id, customer_id, matched_by)
-         VALUES ($1, $2, false, 31337, $3, 0, $4, $5, $6, $7, $8, $9, $10, $11, 'erc20', $12, $13, $14, 'amount')`,
-        [newId('pay'), m.merchant.id, hex(32), hex(32), p.block, new Date(p.at), USDC, USDC_TOKEN, hex(20), PAY_TO, p.amount, p.state, p.invoiceId, customerId],
-      );
+      await createPayment(app, { merchantId: m.id, state: p.state, block: p.block, amount: p.amount, invoiceId: p.invoiceId, customerId, at: new Date(p.at), to: PAY_TO, matchedBy: 'amount' });
     }
 
-    const link = await client.post('/api/v1/portal-links', { customerId, returnUrl: RETURN_URL }).expect(201);
+    const link = await mintPortalLink(app, m, customerId, { returnUrl: RETURN_URL });
     return {
       customerId,
-      token: (link.body.url as string).split('/p/')[1],
-      pro: { subscriptionId: proSub.body.id, invoiceId: proInvoice.id, invoiceNumber: proInvoice.number, amountDue: proInvoice.amountDue },
-      team: { subscriptionId: teamSub.body.id, invoiceId: teamSub.body.latestInvoice.id, amountDue: teamSub.body.latestInvoice.amountDue },
+      token: link.token,
+      pro: { subscriptionId: proSub.id, invoiceId: proInvoice.id, invoiceNumber: String(proInvoice.number), amountDue: String(proInvoice.amountDue) },
+      team: { subscriptionId: teamSub.id, invoiceId: teamSub.latestInvoice.id, amountDue: String(teamSub.latestInvoice.amountDue) },
     };
   }
 });

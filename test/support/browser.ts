@@ -43,7 +43,7 @@ export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium is required for the browser tests but ${CHROMIUM_PATH} does not exist (.ci/run installs the Debian package \`chromium\`)`);
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS, timeout: 15_000 });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: LAUNCH_ARGS, timeout: 30_000 });
 }
 
 export interface ConsoleProblem {
@@ -78,13 +78,41 @@ export async function serveOnLocalhost(app: NestFastifyApplication): Promise<str
   return `http://localhost:${(app.getHttpServer().address() as AddressInfo).port}`;
 }
 
-// A 1280-wide page whose console errors are collected; optionally with clipboard access.
-export async function newDesktopPage(browser: Browser, base: string, options: { clipboard?: boolean } = {}): Promise<{ context: BrowserContext; page: Page; problems: ConsoleProblem[] }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB' });
+// How long Playwright polls for an element, a navigation or an event before it gives up: a
+// deadline for a page that never gets there, generous enough for a machine with every core busy.
+export const PAGE_DEADLINE_MS = 15_000;
+
+export interface DesktopPage {
+  context: BrowserContext;
+  page: Page;
+  problems: ConsoleProblem[];
+}
+
+// A 1280-wide page in a context of its own (its own cookies), whose console errors are
+// collected; optionally with clipboard access. Each test opens one and closes its context after,
+// so a test that fails or times out leaves nothing behind for the next.
+export async function newDesktopPage(browser: Browser, base: string, options: { clipboard?: boolean; viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {}): Promise<DesktopPage> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 }, locale: 'en-GB', acceptDownloads: options.acceptDownloads });
   if (options.clipboard) await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   const page = await context.newPage();
-  page.setDefaultTimeout(5_000);
+  page.setDefaultTimeout(PAGE_DEADLINE_MS);
   return { context, page, problems: watchConsole(page) };
+}
+
+// Opens a portal link as a customer does: the interstitial, then "Continue to billing".
+export async function continueToPortal(page: Page, base: string, token: string, landing = '/portal'): Promise<void> {
+  await page.goto(`${base}/p/${token}`);
+  await page.getByRole('button', { name: 'Continue to billing' }).click();
+  await page.waitForURL(`${base}${landing}`);
+}
+
+// Signs a staff member in through the dashboard's sign-in form; lands on the overview.
+export async function signInToDashboard(page: Page, base: string, email: string, password: string): Promise<void> {
+  await page.goto(`${base}/dashboard/sign-in`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${base}/dashboard`);
 }
 
 // What every server-rendered page must satisfy: one h1, a main landmark, every input labelled.
