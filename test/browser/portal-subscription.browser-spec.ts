@@ -1,14 +1,16 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { activateSubscription } from '../factories';
 import { createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage } from '../support/browser';
+import { continueToPortal, describeWithBrowser, launchBrowser, newDesktopPage, screenshot, serveOnLocalhost, type ConsoleProblem } from '../support/browser';
 import { createPlan, createPortalCustomer, createPortalMerchant, mintLink, suiteEnv } from '../support/portal';
 
-// Issue 4, items 1–3 end to end in Chromium: cancel with a reason and undo it, pause and resume, switch plan.
+// The subscription actions end to end in Chromium: cancel with a reason and undo it, pause and
+// resume, switch plan.
 describeWithBrowser('portal subscription actions in Chromium', () => {
   let t: TestApp | undefined;
   let browser: Browser | undefined;
+  let context: BrowserContext;
   let page: Page;
   let base: string;
   let problems: ConsoleProblem[];
@@ -17,8 +19,15 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
     t = await createTestApp({ env: suiteEnv('portal-subscription-browser') });
     base = await serveOnLocalhost(t.app);
     browser = await launchBrowser();
-    ({ page, problems } = await newDesktopPage(browser, base));
-  }, 30_000);
+  });
+
+  beforeEach(async () => {
+    ({ context, page, problems } = await newDesktopPage(browser!, base));
+  });
+
+  afterEach(async () => {
+    await context?.close();
+  });
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
@@ -32,10 +41,7 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
     // Payment reconciliation is covered elsewhere; here the first invoice is marked paid through the lifecycle.
     await activateSubscription(t!, m, c.subscriptionId, t!.clock.now());
 
-    const link = await mintLink(m, c.id);
-    await page.goto(`${base}/p/${link.token}`);
-    await page.getByRole('button', { name: 'Continue to billing' }).click();
-    await page.waitForURL(`${base}/portal`);
+    await continueToPortal(page, base, (await mintLink(m, c.id)).token);
     await page.getByRole('link', { name: 'Starter' }).first().click();
     await page.waitForURL(`${base}/portal/subscriptions/${c.subscriptionId}`);
     await screenshot(page, 'actions-subscription');
@@ -75,5 +81,5 @@ describeWithBrowser('portal subscription actions in Chromium', () => {
       expect.arrayContaining(['subscription.cancellation_scheduled', 'subscription.cancellation_unscheduled', 'subscription.paused', 'subscription.resumed', 'subscription.updated']),
     );
     expect(problems).toEqual([]);
-  }, 45_000);
+  });
 });
