@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodeFunctionData, erc20Abi } from 'viem';
-import { createTestApp, type TestApp } from '../app';
 import { createPlan, USDC_TOKEN } from '../factories';
-import { continueToPortal, describeWithBrowser, launchBrowser, newDesktopPage, screenshot, SCREENSHOT_DIR, serveOnLocalhost, type DesktopPage } from '../support/browser';
+import { browserSuite, continueToPortal, describeWithBrowser, newDesktopPage, screenshot, SCREENSHOT_DIR, type DesktopPage } from '../support/browser';
 import { createPortalCustomer, createPortalMerchant, db, ETH, mintLink, RECEIVING_ADDRESS, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // "Pay with wallet", "I paid from an exchange" and the PDF download in a real Chromium, with a
@@ -40,42 +39,24 @@ interface WalletCall {
 }
 
 describeWithBrowser('paying from the portal in Chromium', () => {
-  let t: TestApp | undefined;
-  let browser: Browser | undefined;
-  let base: string;
+  const s = browserSuite({ env: suiteEnv('portal-pay-browser'), page: false });
   let m: PortalMerchant;
   let usdc: PortalCustomer;
   let eth: PortalCustomer;
 
-  let context: BrowserContext | undefined;
-
   beforeAll(async () => {
-    t = await createTestApp({ env: suiteEnv('portal-pay-browser') });
-    base = await serveOnLocalhost(t.app);
-    browser = await launchBrowser();
-    m = await createPortalMerchant(t, { name: 'Wallet Shop' });
+    m = await createPortalMerchant(s.t, { name: 'Wallet Shop' });
     usdc = await createPortalCustomer(m, { email: 'usdc@example.com', name: 'Usha' });
-    const plan = await createPlan(t, m, { name: 'ETH monthly', interval: { unit: 'month', count: 1 }, prices: [{ assetId: ETH, amount: '1500000000000000000' }] });
+    const plan = await createPlan(s.t, m, { name: 'ETH monthly', interval: { unit: 'month', count: 1 }, prices: [{ assetId: ETH, amount: '1500000000000000000' }] });
     eth = await createPortalCustomer(m, { email: 'eth@example.com', name: 'Ethan', planId: plan.id });
-  });
-
-  afterEach(async () => {
-    await context?.close();
-    context = undefined;
-  });
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await t?.close();
   });
 
   // A fresh browser context signed in to the customer's portal, on the invoice page; closed after the test.
   async function openInvoice(customer: PortalCustomer, options: { wallet: boolean }): Promise<DesktopPage> {
-    const opened = await newDesktopPage(browser!, base, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    context = opened.context;
+    const opened = Object.assign(s, await newDesktopPage(s.browser, s.base, { viewport: { width: 1280, height: 900 }, acceptDownloads: true }));
     if (options.wallet) await opened.context.addInitScript(FAKE_WALLET);
-    await continueToPortal(opened.page, base, (await mintLink(m, customer.id)).token);
-    await opened.page.goto(`${base}/portal/invoices/${customer.invoiceId}`);
+    await continueToPortal(opened.page, s.base, (await mintLink(m, customer.id)).token);
+    await opened.page.goto(`${s.base}/portal/invoices/${customer.invoiceId}`);
     return opened;
   }
 
@@ -127,13 +108,13 @@ describeWithBrowser('paying from the portal in Chromium', () => {
     const hash = `0x${randomBytes(32).toString('hex')}`;
     await page.getByLabel('Transaction hash').fill(hash);
     await page.getByRole('button', { name: 'Submit for verification' }).click();
-    await page.waitForURL(`${base}/portal/invoices/${usdc.invoiceId}?done=claim-submitted#claims`);
+    await page.waitForURL(`${s.base}/portal/invoices/${usdc.invoiceId}?done=claim-submitted#claims`);
     expect(await page.locator('p.notice[role=status]').innerText()).toContain('your transaction hash was received');
     const row = page.locator('section#claims tbody tr');
     expect(await row.locator('td[data-label=Status]').innerText()).toBe('Pending verification');
     expect(await row.locator('code').getAttribute('title')).toBe(hash);
     await screenshot(page, 'portal-pay-claim-pending');
-    expect((await db(t!).query(`SELECT status FROM payment_claim WHERE tx_hash = $1`, [hash])).map((r: { status: string }) => r.status)).toEqual(['pending']);
+    expect((await db(s.t).query(`SELECT status FROM payment_claim WHERE tx_hash = $1`, [hash])).map((r: { status: string }) => r.status)).toEqual(['pending']);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
     expect(download.suggestedFilename()).toBe(`${usdc.invoiceNumber}.pdf`);

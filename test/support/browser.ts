@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createTestApp, type TestApp } from '../app';
 
 // Browser tests drive the distribution's Chromium (Debian package `chromium`, installed by .ci/run);
 // Playwright's own browser downloads are never used.
@@ -97,6 +98,44 @@ export async function newDesktopPage(browser: Browser, base: string, options: { 
   const page = await context.newPage();
   page.setDefaultTimeout(PAGE_DEADLINE_MS);
   return { context, page, problems: watchConsole(page) };
+}
+
+export interface BrowserSuite extends DesktopPage {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+}
+
+// The hooks every browser suite needs: one app served on localhost and one Chromium for the file,
+// and for each test a fresh page in a context of its own, closed after the test. The fields are
+// set once the hooks have run. `page: false` leaves opening pages to the suite (assign the opened
+// page to the suite and it is closed all the same); `app` brings an app of the suite's own.
+export function browserSuite(
+  options: { env?: Record<string, string>; page?: Parameters<typeof newDesktopPage>[2] | false; app?: () => Promise<{ t: TestApp; close: () => Promise<void> }> } = {},
+): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  let closeApp = async (): Promise<void> => undefined;
+  beforeAll(async () => {
+    const started = options.app ? await options.app() : await createTestApp({ env: options.env }).then((t) => ({ t, close: () => t.close() }));
+    suite.t = started.t;
+    closeApp = started.close;
+    suite.base = await serveOnLocalhost(suite.t.app);
+    suite.browser = await launchBrowser();
+  });
+  if (options.page !== false) {
+    const pageOptions = options.page;
+    beforeEach(async () => {
+      Object.assign(suite, await newDesktopPage(suite.browser, suite.base, pageOptions));
+    });
+  }
+  afterEach(async () => {
+    await suite.context?.close();
+  });
+  afterAll(async () => {
+    await suite.browser?.close().catch(() => undefined);
+    await closeApp();
+  });
+  return suite;
 }
 
 // Opens a portal link as a customer does: the interstitial, then "Continue to billing".
