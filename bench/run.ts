@@ -48,7 +48,10 @@ async function main(): Promise<number> {
     if (interrupted) process.exit(130);
     interrupted = true;
     log('interrupted: cleaning up (Ctrl-C again to abandon)');
-    cleanup().finally(() => process.exit(130));
+    // The process ends here whatever the clean-up does; a failure is reported first.
+    void cleanup()
+      .catch((err: unknown) => log(`clean-up failed: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => process.exit(130));
   };
   let cleaned: Promise<boolean> | null = null;
   const cleanup = () =>

@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { getAddress, type Address } from 'viem';
 import { createApp } from '../src/app';
 import type { Clock } from '../src/common/clock';
-import { MerchantService, type CreatedMerchant } from '../src/merchants/merchant.service';
-import type { Scope } from '../src/merchants/scopes';
 import { FakeClock } from './fakes/clock';
 import { testEnv } from './support/env';
 import { ensureWorkerDatabase } from './support/test-db';
@@ -31,28 +27,10 @@ export async function createTestApp(options: { clock?: FakeClock; env?: Record<s
   };
 }
 
-export interface TestMerchant extends CreatedMerchant {
-  key: string;
-}
+// Merchants for suites built on the app; see test/factories for the rest of the fixtures.
+export { createMerchant, createApiKey as createKey, type MerchantFixture as TestMerchant } from './factories';
 
-let counter = 0;
-
-export async function createMerchant(t: TestApp, options: { livemode?: boolean; name?: string } = {}): Promise<TestMerchant> {
-  counter += 1;
-  const created = await t.app.get(MerchantService).create({ name: options.name ?? `Test Merchant ${counter} ${Date.now()}`, livemode: options.livemode ?? false });
-  return { ...created, key: created.apiKey.secret };
-}
-
-export async function createKey(t: TestApp, merchantId: string, options: { livemode?: boolean; scopes?: Scope[] } = {}): Promise<string> {
-  const key = await t.app.get(MerchantService).createApiKey(merchantId, { livemode: options.livemode ?? false, name: 'test', scopes: options.scopes, createdBy: 'test' });
-  return key.secret;
-}
-
-// A receiving address no other merchant uses: an address belongs to one merchant (per chain), and
-// the test files of a jest worker share one database.
-export function freshAddress(): Address {
-  return getAddress(`0x${randomBytes(20).toString('hex')}`);
-}
+export { freshAddress } from './factories';
 
 let idem = 0;
 

@@ -1,7 +1,9 @@
 import { ChangeRecorder } from '../audit/change-recorder.service';
+import { AppConfig } from '../config/app-config';
 import type { Env } from '../config/env';
 import { DashboardUserRepository } from '../dashboard/dashboard-user.repository';
 import { DashboardUserService, type CreatedDashboardUser } from '../dashboard/dashboard-user.service';
+import { PasswordHasher } from '../dashboard/password-hasher';
 import { Db } from '../database/db.service';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import { MerchantService, type CreatedMerchant } from '../merchants/merchant.service';
@@ -26,7 +28,7 @@ export async function createMerchantCommand(
       const merchant = await ctx.get(MerchantService).create({ name: options.name, slug: options.slug, livemode: options.live ?? false });
       if (!options.ownerEmail) return merchant;
       // The CLI context carries no HTTP modules; the user service needs only the database and the audit trail.
-      const users = new DashboardUserService(db, new DashboardUserRepository(db), ctx.get(MerchantRepository), ctx.get(ChangeRecorder));
+      const users = new DashboardUserService(db, new DashboardUserRepository(db), ctx.get(MerchantRepository), ctx.get(ChangeRecorder), new PasswordHasher(ctx.get(AppConfig)));
       const owner = await users.create(merchant.merchant.id, { email: options.ownerEmail, role: 'owner' }, { type: 'cli', id: 'cli', initiator: 'system' });
       return { ...merchant, owner: { ...owner, signInUrl: `${env.PUBLIC_BASE_URL.replace(/\/$/, '')}/dashboard/sign-in` } };
     });

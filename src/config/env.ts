@@ -48,6 +48,17 @@ const envSchema = z
       .default([443]),
     // How long webhook deliveries and their attempt logs are kept.
     WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    // scrypt cost of staff passwords. The defaults are OWASP's minimum (N=2^17, r=8, p=1); only the
+    // test suite lowers them, and production refuses anything cheaper.
+    PASSWORD_SCRYPT_N: z.coerce
+      .number()
+      .int()
+      .min(2 ** 10)
+      .max(2 ** 20)
+      .refine((n) => (n & (n - 1)) === 0, 'must be a power of two')
+      .default(2 ** 17),
+    PASSWORD_SCRYPT_R: z.coerce.number().int().min(1).max(16).default(8),
+    PASSWORD_SCRYPT_P: z.coerce.number().int().min(1).max(4).default(1),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL.startsWith('https://')) {
@@ -55,6 +66,9 @@ const envSchema = z
     }
     if (env.NODE_ENV === 'production' && env.WEBHOOK_ALLOW_LOOPBACK) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_ALLOW_LOOPBACK'], message: 'must be false in production (it lets webhooks reach internal addresses)' });
+    }
+    if (env.NODE_ENV === 'production' && (env.PASSWORD_SCRYPT_N < 2 ** 17 || env.PASSWORD_SCRYPT_R < 8)) {
+      ctx.addIssue({ code: 'custom', path: ['PASSWORD_SCRYPT_N'], message: 'scrypt cost below N=2^17, r=8, p=1 is for tests only' });
     }
   });
 

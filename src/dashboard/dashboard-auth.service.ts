@@ -12,7 +12,8 @@ import { DashboardLayoutService } from './dashboard-layout.service';
 import { DashboardSessionService, type DashboardContext } from './dashboard-session.service';
 import { DashboardUserRepository } from './dashboard-user.repository';
 import { safeNext } from './dashboard.dto';
-import { dummyHash, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from './password-hash';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash';
+import { PasswordHasher } from './password-hasher';
 
 // Attempts per client address, and failures per email (so a botnet cannot guess one account's
 // password from many addresses).
@@ -44,6 +45,7 @@ export class DashboardAuthService {
     private readonly changes: ChangeRecorder,
     private readonly chrome: DashboardLayoutService,
     private readonly clock: Clock,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   // One answer for an unknown email and a wrong password, in about the same time.
@@ -52,7 +54,7 @@ export class DashboardAuthService {
     await this.limiter.hit(SIGN_IN_IP, request.ip);
     await this.limiter.check(SIGN_IN_EMAIL, normalized);
     const user = normalized ? await this.users.findByEmail(normalized) : null;
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
+    const ok = await this.passwords.verify(password, user?.passwordHash ?? (await this.passwords.dummyHash()));
     if (!user || !ok || user.disabledAt) {
       await this.limiter.count(SIGN_IN_EMAIL, normalized);
       if (user) {
@@ -131,12 +133,12 @@ export class DashboardAuthService {
     else if (input.next === input.current) errors.newPassword = 'Choose a password different from the current one.';
     if (input.confirm !== input.next) errors.confirmPassword = 'The two new passwords differ.';
     await this.limiter.check(SIGN_IN_EMAIL, ctx.user.email);
-    if (!(await verifyPassword(input.current, ctx.user.passwordHash))) {
+    if (!(await this.passwords.verify(input.current, ctx.user.passwordHash))) {
       await this.limiter.count(SIGN_IN_EMAIL, ctx.user.email);
       errors.currentPassword = 'That is not your current password.';
     }
     if (Object.keys(errors).length) throw new FormRejected('dashboard/password.hbs', await this.passwordPage(ctx, errors));
-    const hash = await hashPassword(input.next);
+    const hash = await this.passwords.hash(input.next);
     await this.db.transaction(async () => {
       await this.users.setPassword(ctx.user.merchantId, ctx.user.id, hash);
       await this.sessions.endOthers(ctx);

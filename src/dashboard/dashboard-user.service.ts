@@ -8,7 +8,8 @@ import { Db } from '../database/db.service';
 import { MerchantRepository } from '../merchants/merchant.repository';
 import { DashboardUserEntity, type DashboardRole } from './dashboard-user.entity';
 import { DashboardUserRepository } from './dashboard-user.repository';
-import { generatePassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash';
+import { generatePassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash';
+import { PasswordHasher } from './password-hasher';
 
 const emailSchema = z.email().max(254);
 
@@ -27,6 +28,7 @@ export class DashboardUserService {
     private readonly users: DashboardUserRepository,
     private readonly merchants: MerchantRepository,
     private readonly changes: ChangeRecorder,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   // Without a password, one is generated and must be replaced at the first sign-in.
@@ -37,7 +39,7 @@ export class DashboardUserService {
       throw new DomainError('validation_failed', `password: ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
     }
     const oneTimePassword = input.password === undefined ? generatePassword() : null;
-    const passwordHash = await hashPassword(input.password ?? oneTimePassword!);
+    const passwordHash = await this.passwords.hash(input.password ?? oneTimePassword!);
     return this.db.transaction(async () => {
       const merchant = await this.merchants.getById(merchantId);
       if (!merchant) throw new NotFoundError('merchant', merchantId);

@@ -31,6 +31,7 @@ import { DashboardUserService } from './dashboard-user.service';
 import { DashboardWebhooksController } from './dashboard-webhooks.controller';
 import { DashboardWebhooksService } from './dashboard-webhooks.service';
 import { DashboardRepository } from './dashboard.repository';
+import { PasswordHasher } from './password-hasher';
 
 // The merchant staff's web surface at /dashboard (HTTP only). It acts through the same services
 // as the merchant API, with a dashboard principal, so rules, audit rows and events are the same.
@@ -58,6 +59,7 @@ import { DashboardRepository } from './dashboard.repository';
     DashboardErrorFilter,
     DashboardLayoutService,
     DashboardAuthService,
+    PasswordHasher,
     DashboardUserService,
     DashboardOverviewService,
     DashboardCustomersService,

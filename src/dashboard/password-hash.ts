@@ -1,8 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-// scrypt from node:crypto at OWASP's minimum (N=2^17, r=8, p=1). The parameters travel with
-// each hash (`scrypt$N$r$p$salt$hash`, base64url), so they can be raised later without breaking
-// stored passwords.
+// scrypt from node:crypto; the cost comes from configuration (PasswordHasher), by default OWASP's
+// minimum (N=2^17, r=8, p=1). The parameters travel with each hash (`scrypt$N$r$p$salt$hash`,
+// base64url), so they can be raised later without breaking stored passwords.
 export interface ScryptParams {
   N: number;
   r: number;
@@ -40,14 +40,6 @@ export function parseHash(stored: string): { params: ScryptParams; salt: Buffer;
   const key = Buffer.from(parts[5], 'base64url');
   if (salt.length < 16 || key.length !== KEY_LENGTH) return null;
   return { params: { N, r, p }, salt, key };
-}
-
-// A hash nobody's password matches: verified against when the email is unknown, so that an
-// unknown email costs the same time as a wrong password.
-let dummy: Promise<string> | null = null;
-export function dummyHash(): Promise<string> {
-  dummy ??= hashPassword(randomBytes(32).toString('base64url'));
-  return dummy;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

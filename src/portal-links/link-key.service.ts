@@ -44,6 +44,11 @@ export class LinkKeyService {
     this.cipher = new ColumnCipher(config.env.MASTER_KEY);
   }
 
+  // How many kids the verification cache holds (bounded by KEY_CACHE_MAX_ENTRIES).
+  get cachedKids(): number {
+    return this.cache.size;
+  }
+
   async current(merchantId: string, livemode: boolean): Promise<LinkKey> {
     const existing = await this.keys.findCurrent(merchantId, livemode);
     if (existing) return this.open(existing);

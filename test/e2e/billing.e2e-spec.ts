@@ -1,5 +1,6 @@
-import { SubscriptionService } from '../../src/subscriptions/subscription.service';
+import { DataSource } from 'typeorm';
 import { api, createMerchant, createTestApp, freshAddress, type TestApp, type TestMerchant } from '../app';
+import { activateSubscription } from '../factories';
 
 const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
 const ETH = 'asset_31337_native';
@@ -125,7 +126,7 @@ describe('plans, subscriptions and invoices', () => {
     const res = await client.post(`/api/v1/subscriptions/${sub.body.id}/cancel`, { atPeriodEnd: true, reason: 'Too expensive' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'active', cancelAtPeriodEnd: true, cancellationReason: 'Too expensive' });
-    const ds = t.app.get(SubscriptionService)['db'].dataSource;
+    const ds = t.app.get(DataSource);
     const events = await ds.query(`SELECT type, data FROM outbox_event WHERE merchant_id = $1 AND type = 'subscription.cancellation_scheduled'`, [m.merchant.id]);
     expect(events).toHaveLength(1);
     expect(events[0].data).toMatchObject({ initiated_by: 'merchant_api', changes: { before: { cancelAtPeriodEnd: false }, after: { cancelAtPeriodEnd: true } } });
@@ -146,12 +147,7 @@ describe('plans, subscriptions and invoices', () => {
   });
 });
 
-// Payment reconciliation arrives with the chain workers; here the lifecycle path is driven directly.
-async function activate(t: TestApp, m: TestMerchant, subscriptionId: string): Promise<void> {
-  const service = t.app.get(SubscriptionService);
-  const tenant = { merchantId: m.merchant.id, livemode: false };
-  await service['db'].transaction(async () => {
-    const sub = await service['subscriptions'].getForUpdate(tenant, subscriptionId);
-    await service.applyTransition(tenant, { type: 'system', id: 'test', initiator: 'system' }, sub, { type: 'first_invoice_paid', interval: { unit: 'month', count: 1 }, now: t.clock.now() });
-  });
+// Payment reconciliation is covered by the chain suites; here the lifecycle path is driven directly.
+function activate(t: TestApp, m: TestMerchant, subscriptionId: string): Promise<void> {
+  return activateSubscription(t, m, subscriptionId, t.clock.now());
 }

@@ -1,7 +1,5 @@
 import { api, createTestApp, type TestApp } from '../app';
-import { TEST_MASTER_KEY } from '../support/env';
-import { ensureWorkerDatabase, runId } from '../support/test-db';
-import { billfold } from '../support/cli';
+import { billfold, cliEnv } from '../support/cli';
 
 
 
@@ -10,15 +8,7 @@ describe('billfold CLI', () => {
   let env: Record<string, string | undefined>;
 
   beforeAll(async () => {
-    const databaseUrl = await ensureWorkerDatabase();
-    env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: `{${runId()}-cli}`,
-      MASTER_KEY: TEST_MASTER_KEY,
-    };
+    env = await cliEnv('cli');
     t = await createTestApp();
   });
 

@@ -1,10 +1,8 @@
 import { DataSource } from 'typeorm';
 import { createTestApp, type TestApp } from '../app';
-import { TEST_MASTER_KEY } from '../support/env';
-import { ensureWorkerDatabase, runId } from '../support/test-db';
 import { postSignIn, signInForm } from '../support/dashboard';
 import { suiteEnv } from '../support/portal';
-import { billfold } from '../support/cli';
+import { billfold, cliEnv } from '../support/cli';
 
 // `billfold merchants create --owner-email` creates the merchant's first dashboard user, whose
 // one-time password is printed once and must be replaced at the first sign-in.
@@ -16,15 +14,7 @@ describe('billfold merchants create --owner-email', () => {
   let env: Record<string, string | undefined>;
 
   beforeAll(async () => {
-    env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: await ensureWorkerDatabase(),
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: `{${runId()}-dashboard-cli}`,
-      MASTER_KEY: TEST_MASTER_KEY,
-      PUBLIC_BASE_URL: 'https://billing.test',
-    };
+    env = await cliEnv('dashboard-cli', { PUBLIC_BASE_URL: 'https://billing.test' });
     t = await createTestApp({ env: suiteEnv('dashboard-cli') });
   });
 

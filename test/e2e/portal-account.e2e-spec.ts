@@ -1,9 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
 import { api, createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, type ConsoleProblem, serveOnLocalhost, newDesktopPage } from '../support/browser';
-import { createPlan, createPortalCustomer, createPortalMerchant, csrfFrom, db, ETH, mintLink, openPortal, suiteEnv, USDC, type PortalCustomer, type PortalMerchant } from '../support/portal';
+import { createPlan, createPortalCustomer, createPortalMerchant, csrfFrom, db, ETH, openPortal, suiteEnv, USDC, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
-// Issue 4, items 4, 6, 9: billing profile edit, payment method choice and the activity trail.
+// The portal's account pages: billing profile edit, payment method choice and the activity trail
+// (their Chromium run is in test/browser/portal-account.browser-spec.ts).
 
 const FORM = {
   legalName: 'Ada Lovelace Ltd',
@@ -77,9 +76,12 @@ describe('portal account: profile, payment method, activity', () => {
       const after = await counts(c.id);
       expect(after.audit).toBe(before.audit + 1);
       expect(after.events).toBe(before.events + 1);
-      // Encrypted at rest: none of the values appear in the stored column.
-      expect(after.profileEnc).not.toBeNull();
-      for (const v of Object.values(FORM)) expect(after.profileEnc).not.toContain(v);
+      // Encrypted at rest: the stored column is one AEAD envelope (base64url segments only, so no
+      // value with a space, dot or @ can hide in it), and none of the longer values appear in it.
+      // A two-letter value such as the country code turns up in 500 random base64url characters
+      // about one run in eight, so that one is covered by the envelope's shape alone.
+      expect(after.profileEnc).toMatch(/^v1\.a256gcm\.k1(\.[A-Za-z0-9_-]+){3}$/);
+      for (const v of Object.values(FORM).filter((value) => value.length > 4)) expect(after.profileEnc).not.toContain(v);
       // The API reads back the decrypted profile.
       const api = await m.client.get(`/api/v1/customers/${c.id}`);
       expect(api.body.billingProfile).toMatchObject({ legalName: 'Ada Lovelace Ltd', email: 'billing@engines.example', address: { city: 'London', country: 'GB', line2: 'Floor 2' } });
@@ -92,7 +94,8 @@ describe('portal account: profile, payment method, activity', () => {
         ['address.city', 'address.country', 'address.line1', 'address.line2', 'address.postalCode', 'address.region', 'company', 'email', 'legalName', 'taxId'].sort(),
       );
       const stored = JSON.stringify(event.data) + JSON.stringify(audit.changes);
-      for (const v of [...Object.values(FORM), 'Old Name', 'Paris']) expect(stored).not.toContain(v);
+      // Random ids in the JSON may hold any two letters: a short value is looked for as a JSON string.
+      for (const v of [...Object.values(FORM), 'Old Name', 'Paris']) expect(stored).not.toContain(v.length > 4 ? v : JSON.stringify(v));
 
       // The same values again: nothing changes, nothing is recorded.
       const again = await post(cookie, '/portal/profile/edit', { _csrf: csrf, ...FORM });
@@ -367,75 +370,4 @@ describe('portal account: profile, payment method, activity', () => {
       expect((await t.http().get('/portal/activity?page=0').set('cookie', cookie)).status).toBe(400);
     });
   });
-});
-
-describeWithBrowser('portal account pages in Chromium', () => {
-  let t: TestApp | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  let base: string;
-  let problems: ConsoleProblem[];
-
-  beforeAll(async () => {
-    t = await createTestApp({ env: suiteEnv('portal-account-browser') });
-    base = await serveOnLocalhost(t.app);
-    browser = await launchBrowser();
-    ({ page, problems } = await newDesktopPage(browser, base));
-  }, 30_000);
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await t?.close();
-  });
-
-  it('edits the profile (with a field error first), chooses a payment asset and reads the activity', async () => {
-    const m = await createPortalMerchant(t!);
-    const plan = await m.client.post('/api/v1/plans', { name: 'Dual', interval: { unit: 'month', count: 1 }, prices: [{ assetId: USDC, amount: '10000000' }, { assetId: ETH, amount: '5000000000000000' }] });
-    const customer = await m.client.post('/api/v1/customers', { email: 'ada@example.com', name: 'Ada' });
-    await m.client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: plan.body.id, assetId: USDC }).expect(201);
-    const link = await mintLink(m, customer.body.id);
-    await page.goto(`${base}/p/${link.token}`);
-    await page.getByRole('button', { name: 'Continue to billing' }).click();
-    await page.waitForURL(`${base}/portal`);
-
-    await page.locator('nav.tabs').getByRole('link', { name: 'Billing profile' }).click();
-    await page.getByRole('link', { name: 'Edit' }).click();
-    await page.waitForURL(`${base}/portal/profile/edit`);
-    await page.getByLabel('Legal name').fill('Ada Lovelace Ltd');
-    await page.getByLabel('Billing email').fill('not-an-email');
-    await page.getByLabel('Address line 1').fill('12 St James Square');
-    await page.getByLabel('City').fill('London');
-    await page.getByLabel('Postal code').fill('SW1Y 4JH');
-    await page.getByLabel('Country').fill('X1');
-    await page.getByRole('button', { name: 'Save billing profile' }).click();
-    expect(await page.locator('#f-billingEmail-error').innerText()).toContain('Enter a valid email address');
-    expect(await page.locator('#f-country-error').innerText()).toContain('two-letter ISO country code');
-    expect(await page.getByLabel('Legal name').inputValue()).toBe('Ada Lovelace Ltd');
-    await screenshot(page, 'account-profile-errors');
-
-    await page.getByLabel('Billing email').fill('billing@lovelace.example');
-    await page.getByLabel('Country').fill('GB');
-    await page.getByRole('button', { name: 'Save billing profile' }).click();
-    await page.waitForURL(`${base}/portal/profile?done=profile-saved`);
-    const text = await page.locator('main').innerText();
-    for (const v of ['Your billing profile was saved.', 'Ada Lovelace Ltd', 'billing@lovelace.example', 'SW1Y 4JH London']) expect(text).toContain(v);
-    await screenshot(page, 'account-profile-saved');
-
-    await page.getByRole('link', { name: 'Choose your payment method' }).click();
-    await page.waitForURL(`${base}/portal/payment-method`);
-    await page.getByRole('radio', { name: /ETH/ }).check();
-    await page.getByRole('button', { name: 'Save payment method' }).click();
-    await page.waitForURL(`${base}/portal/payment-method?done=payment-method-saved`);
-    expect(await page.getByRole('radio', { name: /ETH/ }).isChecked()).toBe(true);
-    await screenshot(page, 'account-payment-method');
-
-    await page.locator('nav.tabs').getByRole('link', { name: 'Activity' }).click();
-    await page.waitForURL(`${base}/portal/activity`);
-    expect(await page.locator('nav.tabs a[aria-current=page]').innerText()).toBe('Activity');
-    const rows = await page.locator('.activity-list strong').allInnerTexts();
-    expect(rows.slice(0, 2)).toEqual(['Payment method changed', 'Billing profile saved']);
-    await screenshot(page, 'account-activity');
-    // The refused form answers 400 on purpose, which Chromium logs; anything else (CSP) is a failure.
-    expect(problems.filter((p) => !(p.page === `${base}/portal/profile/edit` && p.text.includes('status of 400')))).toEqual([]);
-  }, 30_000);
 });

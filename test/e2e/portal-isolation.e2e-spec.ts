@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { newId } from '../../src/common/ids';
 import { formatAmount } from '../../src/portal/view-helpers';
 import { createTestApp, type TestApp } from '../app';
-import { createPlan, createPortalCustomer, createPortalMerchant, db, openPortal, RECEIVING_ADDRESS, suiteEnv, USDC, type PortalCustomer, type PortalMerchant } from '../support/portal';
+import { createPayment } from '../factories';
+import { createPlan, createPortalCustomer, createPortalMerchant, openPortal, RECEIVING_ADDRESS, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // S5 and R31: a portal session sees its own customer's objects and nothing else. Other customers'
 // ids answer 404 (never 403), and lists never carry their ids, plans, amounts or transactions.
@@ -23,27 +22,8 @@ describe('portal isolation (S5)', () => {
   const payments: Record<string, PaymentRow> = {};
 
   async function insertPayment(label: string, row: { merchantId: string; customerId: string; invoiceId: string | null; amount: bigint; amountText: string; livemode?: boolean }) {
-    const txHash = `0x${randomBytes(32).toString('hex')}`;
-    await db(t).query(
-      `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
-                            from_address, to_address, amount, kind, state, invoice_id, customer_id, matched_by)
-       VALUES ($1, $2, $3, 31337, $4, 0, $5, 100, now(), $6, $7, $8, $9, $10, 'erc20', 'confirmed', $11, $12, 'amount')`,
-      [
-        newId('pay'),
-        row.merchantId,
-        row.livemode ?? false,
-        txHash,
-        `0x${randomBytes(32).toString('hex')}`,
-        USDC,
-        '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-        `0x${randomBytes(20).toString('hex')}`,
-        RECEIVING_ADDRESS,
-        row.amount.toString(),
-        row.invoiceId,
-        row.customerId,
-      ],
-    );
-    payments[label] = { txHash, amountText: row.amountText };
+    const payment = await createPayment(t, { ...row, state: 'confirmed', block: 100, to: RECEIVING_ADDRESS, matchedBy: 'amount' });
+    payments[label] = { txHash: payment.txHash, amountText: row.amountText };
   }
 
   beforeAll(async () => {

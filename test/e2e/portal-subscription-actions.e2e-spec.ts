@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { createTestApp, type TestApp } from '../app';
 import { prorateUpgrade } from '../../src/portal-actions/proration';
-import { SubscriptionService } from '../../src/subscriptions/subscription.service';
+import { activateSubscription, type MerchantChanges } from '../factories';
 import { createPlan, createPortalCustomer, createPortalMerchant, csrfFrom, db, openPortal, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // Cancel / undo, pause / resume, switch plan from the customer portal.
@@ -46,18 +45,13 @@ describe('portal subscription actions', () => {
     await t.close();
   });
 
-  // A receiving address belongs to one merchant, so every shop here receives at its own.
-  function shop(name: string, patch: Record<string, unknown> = {}): Promise<PortalMerchant> {
-    return createPortalMerchant(t, { name, patch: { receivingAddresses: { '31337': `0x${randomBytes(20).toString('hex')}` }, ...patch } });
+  // A receiving address belongs to one merchant: createPortalMerchant gives each shop its own.
+  function shop(name: string, patch: MerchantChanges = {}): Promise<PortalMerchant> {
+    return createPortalMerchant(t, { name, patch });
   }
 
-  async function activate(merchantId: string, subscriptionId: string): Promise<void> {
-    const service = t.app.get(SubscriptionService);
-    const tenant = { merchantId, livemode: false };
-    await service['db'].transaction(async () => {
-      const sub = await service['subscriptions'].getForUpdate(tenant, subscriptionId);
-      await service.applyTransition(tenant, { type: 'system', id: 'test', initiator: 'system' }, sub, { type: 'first_invoice_paid', interval: { unit: 'month', count: 1 }, now: t.clock.now() });
-    });
+  function activate(merchantId: string, subscriptionId: string): Promise<void> {
+    return activateSubscription(t, { merchantId, livemode: false }, subscriptionId, t.clock.now());
   }
 
   async function open(merchant: PortalMerchant, c: PortalCustomer, link: Record<string, unknown> = {}): Promise<Opened> {

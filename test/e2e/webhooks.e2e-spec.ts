@@ -277,37 +277,6 @@ describe('webhooks: endpoints API, signing and delivery', () => {
       expect((await deliveriesOf(before)).map((d) => d.endpoint_id)).not.toContain(all.id);
     });
 
-    it('W12: two dispatchers racing for one outbox row create exactly one delivery; two workers racing for one slot send once', async () => {
-      const { id } = await endpoint('/w12');
-      const { eventId } = await createCustomer('w12@example.com');
-      await Promise.all([dispatcher.dispatchOnce(), dispatcher.dispatchOnce(), dispatcher.dispatchOnce()]);
-      await dispatcher.drain();
-      const rows = (await deliveriesOf(eventId)).filter((d) => d.endpoint_id === id);
-      expect(rows).toHaveLength(1);
-      const reports = await Promise.all([delivery.attempt(rows[0].id, 1), delivery.attempt(rows[0].id, 1), delivery.attempt(rows[0].id)]);
-      expect(reports.filter(Boolean)).toHaveLength(1);
-      expect(receiver.received.filter((r) => r.path === '/w12')).toHaveLength(1);
-      const attempts = await ds.query(`SELECT attempt FROM webhook_attempt WHERE delivery_id = $1`, [rows[0].id]);
-      expect(attempts).toEqual([{ attempt: 1 }]);
-    });
-
-    it('W11: a worker that dies after claiming a slot loses it when its lease runs out; the slot is sent once more, same webhook-id', async () => {
-      const { id } = await endpoint('/w11');
-      const { eventId } = await createCustomer('w11@example.com');
-      await dispatcher.drain();
-      const [row] = (await deliveriesOf(eventId)).filter((d) => d.endpoint_id === id);
-      // The claim a dying worker leaves behind: leased, never attempted.
-      await ds.query(`UPDATE webhook_delivery SET lease_until = $2 WHERE id = $1`, [row.id, new Date(t.clock.now().getTime() + 75_000)]);
-      await expect(delivery.attempt(row.id)).resolves.toBeNull();
-      const dueNow = await ds.query(`SELECT id FROM webhook_delivery WHERE id = $1 AND lease_until IS NULL`, [row.id]);
-      expect(dueNow).toEqual([]);
-      t.clock.advance(76_000);
-      expect(await delivery.sweepDue()).toBeGreaterThanOrEqual(1);
-      await expect(delivery.attempt(row.id, 1)).resolves.toMatchObject({ attempt: 1, outcome: 'delivered' });
-      const got = receiver.received.filter((r) => r.path === '/w11');
-      expect(got.map((r) => r.headers['webhook-id'])).toEqual([eventId]);
-    });
-
     it('sends a webhook.test event to one endpoint whatever its filter, through the API', async () => {
       const { id, secret } = await endpoint('/test-event', { eventTypes: ['invoice.paid'] });
       const res = await client.post(`/api/v1/webhook-endpoints/${id}/test`);

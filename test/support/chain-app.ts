@@ -3,12 +3,14 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
 import { Db } from '../../src/database/db.service';
 import { ReconciliationService } from '../../src/reconciliation/reconciliation.service';
+import type { PlanView } from '../../src/catalog/catalog.presenter';
+import type { CustomerView } from '../../src/customers/customer.presenter';
 import { api, createMerchant, createTestApp, type TestApp, type TestMerchant } from '../app';
+import { asJson, createCustomer, createPlan, createSubscription, updateMerchant, USDC, type SubscriptionFixture } from '../factories';
 import type { FakeClock } from '../fakes/clock';
 import { deployTestToken, startTestChain, type TestChain } from './anvil';
 
-export const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
-export const ETH = 'asset_31337_native';
+export { ETH, USDC } from '../factories';
 // A receiving address belongs to one merchant: each billed merchant gets its own, made up here
 // (nobody needs its key: the tests only send to it). Dev account #1 pays by default.
 const receivingAddresses = new Map<string, string>();
@@ -71,15 +73,14 @@ export async function chainTestbed(options: { clock?: FakeClock; chain?: Record<
   };
 }
 
+// A merchant paid at its own receiving address on the devnet, a customer and a subscription whose first invoice is open.
 export async function billedCustomer(t: TestApp, m?: TestMerchant, options: { amount?: string; assetId?: string } = {}) {
   const merchant = m ?? (await createMerchant(t));
-  const client = api(t, merchant.key);
-  await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': receivingAddressOf(merchant.merchant.id) } }).expect(200);
-  const plan = await client.post('/api/v1/plans', { name: 'Pro', interval: { unit: 'month', count: 1 }, prices: [{ assetId: options.assetId ?? USDC, amount: options.amount ?? '10000000' }] });
-  const customer = await client.post('/api/v1/customers', { email: `c${Date.now()}@example.com` });
-  const sub = await client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: plan.body.id });
-  if (sub.status !== 201) throw new Error(`subscription: ${JSON.stringify(sub.body)}`);
-  return { merchant, client, plan: plan.body, customer: customer.body, subscription: sub.body, invoice: sub.body.latestInvoice };
+  await updateMerchant(t, merchant, { receivingAddresses: { '31337': receivingAddressOf(merchant.merchant.id) } });
+  const plan = await createPlan(t, merchant, { name: 'Pro', prices: [{ assetId: options.assetId ?? USDC, amount: options.amount ?? '10000000' }] });
+  const customer = await createCustomer(t, merchant, { email: `c${Date.now()}@example.com` });
+  const subscription = asJson<SubscriptionFixture>(await createSubscription(t, merchant, { customerId: customer.id, planId: plan.id }));
+  return { merchant, client: api(t, merchant.key), plan: asJson<PlanView>(plan), customer: asJson<CustomerView>(customer), subscription, invoice: subscription.latestInvoice };
 }
 
 // Chain rows are global per chain id, and every anvil is chain 31337: a test file starts from a

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
-import { newId } from '../../src/common/ids';
 import { DashboardUserService } from '../../src/dashboard/dashboard-user.service';
+import type { PaymentState } from '../../src/payments/payment.entity';
 import type { TestApp } from '../app';
-import { createPlan, createPortalCustomer, createPortalMerchant, freshIp, fromAddress, USDC, type PlainResponse, type PortalCustomer, type PortalMerchant } from './portal';
+import { createPayment, markInvoicePaid, randomHex } from '../factories';
+import { createPlan, createPortalCustomer, createPortalMerchant, freshIp, fromAddress, type PlainResponse, type PortalCustomer, type PortalMerchant } from './portal';
 
 // Shared set-up for the dashboard suites: staff users, the sign-in form (nonce cookie + token),
 // and requests carrying the session cookie and the page's CSRF token.
@@ -112,46 +112,15 @@ export interface Shop {
   wallet: string;
 }
 
-function hex(bytes: number): string {
-  return `0x${randomBytes(bytes).toString('hex')}`;
-}
-
 export async function insertPayment(
   t: TestApp,
-  p: { merchantId: string; amount: string; state: string; invoiceId?: string | null; customerId?: string | null; from?: string; block?: number; at?: Date; token?: string; to?: string; livemode?: boolean },
+  p: { merchantId: string; amount: string; state: PaymentState; invoiceId?: string | null; customerId?: string | null; from?: string; block?: number; at?: Date; token?: string; to?: string; livemode?: boolean },
 ): Promise<string> {
-  const id = newId('pay');
-  await t.app.get(DataSource).query(
-    `INSERT INTO payment (id, merchant_id, livemode, chain_id, tx_hash, log_index, block_hash, block_number, block_timestamp, asset_id, token,
-       from_address, to_address, amount, kind, state, invoice_id, customer_id, matched_by)
-     VALUES ($1, $2, $3, 31337, $4, 0, $5, $6, $7, $8, $9, $10, COALESCE($11, (SELECT receiving_addresses->>'31337' FROM merchant WHERE id = $2), $17), $12, 'erc20', $13, $14, $15, $16)`,
-    [
-      id,
-      p.merchantId,
-      p.livemode ?? false,
-      hex(32),
-      hex(32),
-      p.block ?? HEAD - 5,
-      p.at ?? t.clock.now(),
-      USDC,
-      p.token ?? '0x5FbDB2315678afecb367f032d93F642f64180aa3',
-      p.from ?? hex(20),
-      // By default, to the merchant's own receiving address.
-      p.to ?? null,
-      p.amount,
-      p.state,
-      p.invoiceId ?? null,
-      p.customerId ?? null,
-      p.invoiceId ? 'amount' : null,
-      PAY_TO,
-    ],
-  );
-  return id;
+  return (await createPayment(t, { ...p, block: p.block ?? HEAD - 5 })).id;
 }
 
-export async function markPaid(t: TestApp, invoiceId: string, daysAgo: number): Promise<void> {
-  const at = new Date(t.clock.now().getTime() - daysAgo * 86_400_000);
-  await t.app.get(DataSource).query(`UPDATE invoice SET status = 'paid', paid_at = $2, amount_received = amount_due, amount_confirmed = amount_due, tag_held = false WHERE id = $1`, [invoiceId, at]);
+export function markPaid(t: TestApp, invoiceId: string, daysAgo: number): Promise<void> {
+  return markInvoicePaid(t, invoiceId, new Date(t.clock.now().getTime() - daysAgo * 86_400_000));
 }
 
 export async function setCursor(t: TestApp, options: { head?: number; latest?: number; secondsAgo?: number; halted?: string | null } = {}): Promise<void> {
@@ -160,7 +129,7 @@ export async function setCursor(t: TestApp, options: { head?: number; latest?: n
     `INSERT INTO chain_cursor (chain_id, head_number, head_hash, head_timestamp, latest_head_number, halted_at, halt_reason) VALUES (31337, $1, $2, $3, $4, $5, $6)
      ON CONFLICT (chain_id) DO UPDATE SET head_number = EXCLUDED.head_number, head_hash = EXCLUDED.head_hash, head_timestamp = EXCLUDED.head_timestamp,
        latest_head_number = EXCLUDED.latest_head_number, halted_at = EXCLUDED.halted_at, halt_reason = EXCLUDED.halt_reason`,
-    [head, hex(32), new Date(t.clock.now().getTime() - (options.secondsAgo ?? 14) * 1000), options.latest ?? head + 2, options.halted ? t.clock.now() : null, options.halted ?? null],
+    [head, randomHex(32), new Date(t.clock.now().getTime() - (options.secondsAgo ?? 14) * 1000), options.latest ?? head + 2, options.halted ? t.clock.now() : null, options.halted ?? null],
   );
 }
 

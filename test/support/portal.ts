@@ -2,14 +2,16 @@ import { createHmac } from 'node:crypto';
 import type { Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import type { Address } from 'viem';
+import type { BillingProfileInput } from '../../src/customers/customer.dto';
 import { api, createMerchant, freshAddress, type TestApp, type TestMerchant } from '../app';
+import { asJson, createCustomer, createPlan as createPlanFixture, createSubscription, mintPortalLink, USDC, type MerchantChanges, type MintedLink, type Nest } from '../factories';
 import { runId } from './test-db';
 
 // Shared set-up for the portal suites: a merchant that can bill, customers with a subscription
-// (and so an open invoice), links minted through the API, and the cookie of an exchanged link.
+// (and so an open invoice), all made through the services (test/factories), portal links, and the
+// cookie of an exchanged link.
 
-export const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
-export const ETH = 'asset_31337_native';
+export { ETH, USDC } from '../factories';
 // An address for rows and pure checks; each merchant receives at its own (createPortalMerchant).
 export const RECEIVING_ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 export const HEADLESS_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36';
@@ -18,9 +20,12 @@ export type Client = ReturnType<typeof api>;
 
 export interface PortalMerchant extends TestMerchant {
   id: string;
+  // The merchant API, for suites that go on to call it.
   client: Client;
   planId: string;
   receivingAddress: Address;
+  // The app the merchant lives in, for the factories.
+  nest: Nest;
 }
 
 export interface PortalCustomer {
@@ -39,61 +44,37 @@ export function suiteEnv(name: string, extra: Record<string, string> = {}): Reco
 
 export async function createPortalMerchant(
   t: TestApp,
-  options: { name?: string; planName?: string; amount?: string; patch?: Record<string, unknown>; receivingAddress?: Address } = {},
+  options: { name?: string; planName?: string; amount?: string; patch?: MerchantChanges; receivingAddress?: Address } = {},
 ): Promise<PortalMerchant> {
-  const m = await createMerchant(t, { name: options.name });
-  const client = api(t, m.key);
   // Each merchant receives at an address of its own unless a test names one.
   const receivingAddress = options.receivingAddress ?? freshAddress();
-  const patched = await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': receivingAddress }, ...options.patch });
-  if (patched.status !== 200) throw new Error(`merchant patch failed: ${patched.status} ${JSON.stringify(patched.body)}`);
-  const plan = await client.post('/api/v1/plans', {
-    name: options.planName ?? 'Starter',
-    interval: { unit: 'month', count: 1 },
-    prices: [{ assetId: USDC, amount: options.amount ?? '10000000' }],
-  });
-  if (plan.status !== 201) throw new Error(`plan failed: ${plan.status} ${JSON.stringify(plan.body)}`);
-  return { ...m, id: m.merchant.id, client, planId: plan.body.id, receivingAddress };
+  const m = await createMerchant(t, { name: options.name, changes: { receivingAddresses: { '31337': receivingAddress }, ...options.patch } });
+  const plan = await createPlanFixture(t, m, { name: options.planName ?? 'Starter', prices: [{ assetId: USDC, amount: options.amount ?? '10000000' }] });
+  return { ...m, id: m.merchant.id, client: api(t, m.key), planId: plan.id, receivingAddress, nest: t.app };
 }
 
 export async function createPlan(m: PortalMerchant, name: string, amount: string): Promise<string> {
-  const plan = await m.client.post('/api/v1/plans', { name, interval: { unit: 'month', count: 1 }, prices: [{ assetId: USDC, amount }] });
-  if (plan.status !== 201) throw new Error(`plan failed: ${plan.status} ${JSON.stringify(plan.body)}`);
-  return plan.body.id;
+  return (await createPlanFixture(m.nest, m, { name, prices: [{ assetId: USDC, amount }] })).id;
 }
 
 export async function createPortalCustomer(
   m: PortalMerchant,
-  options: { email?: string; name?: string; billingProfile?: Record<string, unknown>; planId?: string } = {},
+  options: { email?: string; name?: string; billingProfile?: BillingProfileInput; planId?: string } = {},
 ): Promise<PortalCustomer> {
-  const customer = await m.client.post('/api/v1/customers', {
+  const customer = await createCustomer(m.nest, m, {
     email: options.email ?? 'ada@example.com',
     name: options.name ?? 'Ada',
     ...(options.billingProfile ? { billingProfile: options.billingProfile } : {}),
   });
-  if (customer.status !== 201) throw new Error(`customer failed: ${customer.status} ${JSON.stringify(customer.body)}`);
-  const sub = await m.client.post('/api/v1/subscriptions', { customerId: customer.body.id, planId: options.planId ?? m.planId });
-  if (sub.status !== 201) throw new Error(`subscription failed: ${sub.status} ${JSON.stringify(sub.body)}`);
-  return {
-    id: customer.body.id,
-    subscriptionId: sub.body.id,
-    invoiceId: sub.body.latestInvoice.id,
-    invoiceNumber: sub.body.latestInvoice.number,
-    amountDue: sub.body.latestInvoice.amountDue,
-  };
+  const sub = await createSubscription(m.nest, m, { customerId: customer.id, planId: options.planId ?? m.planId });
+  const invoice = asJson<{ id: string; number: string; amountDue: string }>(sub.latestInvoice);
+  return { id: customer.id, subscriptionId: sub.id, invoiceId: invoice.id, invoiceNumber: invoice.number, amountDue: invoice.amountDue };
 }
 
-export interface MintedLink {
-  id: string;
-  url: string;
-  token: string;
-  body: Record<string, unknown>;
-}
+export type { MintedLink };
 
-export async function mintLink(m: PortalMerchant, customerId: string, body: Record<string, unknown> = {}): Promise<MintedLink> {
-  const res = await m.client.post('/api/v1/portal-links', { customerId, ...body });
-  if (res.status !== 201) throw new Error(`link failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, url: res.body.url, token: tokenOf(res.body.url), body: res.body };
+export function mintLink(m: PortalMerchant, customerId: string, body: Parameters<typeof mintPortalLink>[3] = {}): Promise<MintedLink> {
+  return mintPortalLink(m.nest, m, customerId, body);
 }
 
 export function tokenOf(url: string): string {

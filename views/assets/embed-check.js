@@ -5,7 +5,7 @@
   'use strict';
   if (window.self === window.top) return;
   var probe = '__Host-portal_probe';
-  var works = false;
+  var works;
   try {
     document.cookie = probe + '=1; Path=/; Secure; SameSite=None; Partitioned';
     works = document.cookie.indexOf(probe + '=1') !== -1;

@@ -49,7 +49,7 @@
     try {
       await ethereum.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: data.chainIdHex }] });
     } catch (err) {
-      if (err && err.code === 4902) throw new Error('Your wallet does not know ' + data.chainName + ' (chain id ' + parseInt(data.chainIdHex, 16) + '). Add that network to your wallet, then try again.');
+      if (err && err.code === 4902) throw new Error('Your wallet does not know ' + data.chainName + ' (chain id ' + parseInt(data.chainIdHex, 16) + '). Add that network to your wallet, then try again.', { cause: err });
       throw err;
     }
   }

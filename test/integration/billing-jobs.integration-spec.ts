@@ -1,34 +1,44 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Job, Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
+import type { z } from 'zod';
 import { BILLING_QUEUE, BILLING_SWEEP_EVERY_MS, BILLING_SWEEP_SCHEDULER_ID, BillingJobName } from '../../src/billing/billing.jobs';
 import { BillingProcessor } from '../../src/billing/billing.processor';
 import { BillingSchedules } from '../../src/billing/billing.schedules';
 import { BillingSweepError, BillingSweeper, type SweepReport } from '../../src/billing/billing-sweeper.service';
-import { PlanRepository } from '../../src/catalog/plan.repository';
-import type { Actor, Tenant } from '../../src/common/tenant';
-import { AppConfig } from '../../src/config/app-config';
+import type { Tenant } from '../../src/common/tenant';
 import { Db, isUniqueViolation } from '../../src/database/db.service';
-import { InvoiceService } from '../../src/invoices/invoice.service';
 import type { BillingSettings } from '../../src/merchants/merchant.entity';
-import { MerchantRepository } from '../../src/merchants/merchant.repository';
-import { SubscriptionRepository } from '../../src/subscriptions/subscription.repository';
+import { cancelSubscriptionSchema } from '../../src/subscriptions/subscription.dto';
 import { SubscriptionService } from '../../src/subscriptions/subscription.service';
 import { addInterval, type LifecycleEvent } from '../../src/subscriptions/subscription-lifecycle';
-import { WorkerModule } from '../../src/worker.module';
-import { api, createMerchant, createTestApp, freshAddress, type TestApp, type TestMerchant } from '../app';
 import { FakeClock } from '../fakes/clock';
+import {
+  asJson,
+  createCustomer,
+  createMerchant,
+  createPlan,
+  createSubscription,
+  ETH,
+  issueInvoice,
+  markInvoicePaid,
+  freshAddress,
+  principalOf,
+  tenantOf,
+  transition as transitionSubscription,
+  updateMerchant,
+  USDC,
+  type MerchantFixture,
+} from '../factories';
+import { createTestModule, type TestModule } from '../support/testing-module';
 
-const USDC = 'asset_31337_0x5fbdb2315678afecb367f032d93f642f64180aa3';
-const ETH = 'asset_31337_native';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MONTH = { unit: 'month', count: 1 } as const;
 // Long before the wall clock, so rows other spec files left in this worker's database are never due here.
 const START = new Date('2021-03-01T00:00:00.000Z');
 const PERIOD_END = addInterval(START, MONTH);
-const TEST_ACTOR: Actor = { type: 'system', id: 'test', initiator: 'system' };
 // What the sweeper emits, to count its audit rows and events one for one.
 const SWEEPER_EVENTS = ['invoice.created', 'invoice.expired', 'invoice.voided', 'subscription.past_due', 'subscription.canceled', 'subscription.unpaid', 'subscription.expired', 'subscription.resumed'];
 
@@ -49,65 +59,53 @@ interface InvoiceRow {
 }
 
 // The sweeper comes from the worker's own composition root (WorkerModule), compiled but not
-// initialised: its providers resolve against the same database and FakeClock as the API app,
-// while no BullMQ worker or scheduler starts behind the test's back.
+// initialised: no BullMQ worker or scheduler starts behind the test's back. Fixtures come from
+// the same module's services (test/factories), on the same database and FakeClock.
 describe('billing jobs (time-driven subscription and invoice rules)', () => {
-  let t: TestApp;
+  let t: TestModule;
   let worker: TestingModule;
   let sweeper: BillingSweeper;
   let ds: DataSource;
 
   beforeAll(async () => {
-    t = await createTestApp({ clock: new FakeClock(START) });
-    worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ env: t.app.get(AppConfig).env, clock: t.clock })] }).compile();
-    // The failure-isolation case logs its failing row on purpose; keep the run's output clean.
-    worker.useLogger(false);
+    t = await createTestModule({ root: 'worker', clock: new FakeClock(START) });
+    worker = t.module;
     sweeper = worker.get(BillingSweeper);
-    ds = t.app.get(DataSource);
+    ds = t.get(DataSource);
   });
 
   afterAll(async () => {
-    await worker?.close();
     await t?.close();
   });
 
   beforeEach(() => t.clock.set(START));
 
   interface Fixture {
-    m: TestMerchant;
+    m: MerchantFixture;
     tenant: Tenant;
-    client: ReturnType<typeof api>;
     plan: { id: string };
     customer: { id: string };
   }
 
   async function merchant(options: { billing?: Partial<BillingSettings>; prices?: { assetId: string; amount: string }[] } = {}): Promise<Fixture> {
-    const m = await createMerchant(t);
-    const client = api(t, m.key);
-    await client.patch('/api/v1/merchant', { receivingAddresses: { '31337': freshAddress() }, ...(options.billing ? { billingSettings: options.billing } : {}) }).expect(200);
-    const plan = await client.post('/api/v1/plans', { name: 'Pro', interval: MONTH, prices: options.prices ?? [{ assetId: USDC, amount: '10000000' }] });
-    expect(plan.status).toBe(201);
-    const customer = await client.post('/api/v1/customers', { email: `c${Date.now()}@example.com` });
-    return { m, tenant: { merchantId: m.merchant.id, livemode: false }, client, plan: plan.body, customer: customer.body };
+    const m = await createMerchant(t, { changes: { receivingAddresses: { '31337': freshAddress() }, ...(options.billing ? { billingSettings: options.billing } : {}) } });
+    const plan = await createPlan(t, m, { name: 'Pro', interval: MONTH, prices: options.prices ?? [{ assetId: USDC, amount: '10000000' }] });
+    const customer = await createCustomer(t, m, { email: `c${Date.now()}@example.com` });
+    return { m, tenant: tenantOf(m), plan, customer };
   }
 
+  // The subscription as the merchant API shows it (dates as ISO strings).
   async function subscribe(f: Fixture, body: Record<string, unknown> = {}) {
-    const res = await f.client.post('/api/v1/subscriptions', { customerId: f.customer.id, planId: f.plan.id, ...body });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; latestInvoice: { id: string; amountDue: string; expiresAt: string; monitorUntil: string } };
+    const created = await createSubscription(t, f.m, { customerId: f.customer.id, planId: f.plan.id, ...body });
+    return asJson<{ id: string; latestInvoice: { id: string; amountDue: string; expiresAt: string; monitorUntil: string } }>(created);
   }
 
-  // Stands in for the reconciler: the invoice is paid on chain.
-  async function markPaid(invoiceId: string): Promise<void> {
-    await ds.query(`UPDATE invoice SET status = 'paid', paid_at = $2, amount_received = amount_due, amount_confirmed = amount_due, tag_held = false WHERE id = $1`, [invoiceId, t.clock.now()]);
+  function markPaid(invoiceId: string): Promise<void> {
+    return markInvoicePaid(t, invoiceId, t.clock.now());
   }
 
-  // A lifecycle change made the way the reconciler or the portal makes it: locked, through applyTransition.
-  async function transition(tenant: Tenant, subscriptionId: string, event: LifecycleEvent): Promise<void> {
-    await t.app.get(Db).transaction(async () => {
-      const sub = await t.app.get(SubscriptionRepository).getForUpdate(tenant, subscriptionId);
-      await t.app.get(SubscriptionService).applyTransition(tenant, TEST_ACTOR, sub, event);
-    });
+  function transition(tenant: Tenant, subscriptionId: string, event: LifecycleEvent): Promise<void> {
+    return transitionSubscription(t, tenant, subscriptionId, event);
   }
 
   // First invoice paid and the subscription activated now: its period is [now, now + 1 month).
@@ -118,8 +116,14 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
     return sub;
   }
 
+  // What GET /api/v1/subscriptions/:id answers.
   async function state(f: Fixture, id: string) {
-    return (await f.client.get(`/api/v1/subscriptions/${id}`).expect(200)).body;
+    return asJson<Record<string, unknown> & { status: string }>(await t.get(SubscriptionService).get(f.tenant, id));
+  }
+
+  // What POST /api/v1/subscriptions/:id/cancel does.
+  async function cancel(f: Fixture, id: string, body: z.input<typeof cancelSubscriptionSchema>): Promise<void> {
+    await t.get(SubscriptionService).cancel(principalOf(f.m), id, cancelSubscriptionSchema.parse(body));
   }
 
   function renewals(subscriptionId: string): Promise<InvoiceRow[]> {
@@ -178,8 +182,8 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
 
   it("prices the renewal in the customer's payment asset, and from the scheduled downgrade's plan", async () => {
     const f = await merchant({ prices: [{ assetId: USDC, amount: '10000000' }, { assetId: ETH, amount: '5000000000000000' }] });
-    const lite = (await f.client.post('/api/v1/plans', { name: 'Lite', interval: MONTH, prices: [{ assetId: USDC, amount: '4000000' }, { assetId: ETH, amount: '2000000000000000' }] })).body;
-    const prefersEth = { ...f, customer: (await f.client.post('/api/v1/customers', { email: 'eth@example.com' })).body };
+    const lite = await createPlan(t, f.m, { name: 'Lite', interval: MONTH, prices: [{ assetId: USDC, amount: '4000000' }, { assetId: ETH, amount: '2000000000000000' }] });
+    const prefersEth = { ...f, customer: await createCustomer(t, f.m, { email: 'eth@example.com' }) };
     await ds.query(`UPDATE customer SET payment_asset_id = $2 WHERE id = $1`, [prefersEth.customer.id, ETH]);
 
     const ethRenewal = await activeSubscription(prefersEth, { assetId: USDC, quantity: 2 });
@@ -276,13 +280,13 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
     const early = await activeSubscription(f);
     const late = await activeSubscription(f);
     t.clock.set(at(START, DAY));
-    await f.client.post(`/api/v1/subscriptions/${early.id}/cancel`, { atPeriodEnd: true, reason: 'Too expensive' }).expect(200);
+    await cancel(f, early.id, { atPeriodEnd: true, reason: 'Too expensive' });
 
     await sweepAt(at(PERIOD_END, -2 * DAY));
     expect(await renewals(early.id)).toHaveLength(0);
     const [lateRenewal] = await renewals(late.id);
     expect(lateRenewal.status).toBe('open');
-    await f.client.post(`/api/v1/subscriptions/${late.id}/cancel`, { atPeriodEnd: true }).expect(200);
+    await cancel(f, late.id, { atPeriodEnd: true });
 
     await sweepAt(at(PERIOD_END, -1));
     expect((await state(f, early.id)).status).toBe('active');
@@ -395,22 +399,8 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
   it('refuses a second open renewal invoice for the same period in the database', async () => {
     const f = await merchant();
     const sub = await activeSubscription(f);
-    const db = t.app.get(Db);
-    const issue = async () => {
-      const merchantRow = (await t.app.get(MerchantRepository).getById(f.m.merchant.id))!;
-      const plan = await t.app.get(PlanRepository).getById(f.tenant, f.plan.id);
-      await t.app.get(InvoiceService).issue(f.tenant, TEST_ACTOR, {
-        merchant: merchantRow,
-        customerId: f.customer.id,
-        subscriptionId: sub.id,
-        plan,
-        price: plan.prices[0],
-        quantity: 1,
-        periodStart: PERIOD_END,
-        periodEnd: addInterval(PERIOD_END, MONTH),
-        billingReason: 'subscription_cycle',
-      });
-    };
+    const db = t.get(Db);
+    const issue = () => issueInvoice(t, f.m, sub.id, { start: PERIOD_END, end: addInterval(PERIOD_END, MONTH) });
     const error = await db
       .transaction(async () => {
         await issue();
@@ -426,7 +416,7 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
     const broken = await merchant();
     const ok = await activeSubscription(good);
     const bad = await activeSubscription(broken);
-    await broken.client.patch('/api/v1/merchant', { receivingAddresses: { '31337': null } }).expect(200);
+    await updateMerchant(t, broken.m, { receivingAddresses: { '31337': null } });
 
     t.clock.set(at(PERIOD_END, -3 * DAY));
     const error = await sweeper.sweep().catch((err: unknown) => err);
@@ -436,7 +426,7 @@ describe('billing jobs (time-driven subscription and invoice rules)', () => {
     expect(await renewals(ok.id)).toHaveLength(1);
     expect(await renewals(bad.id)).toHaveLength(0);
 
-    await broken.client.patch('/api/v1/merchant', { receivingAddresses: { '31337': freshAddress() } }).expect(200);
+    await updateMerchant(t, broken.m, { receivingAddresses: { '31337': freshAddress() } });
     await sweepAt(at(PERIOD_END, -3 * DAY));
     expect(await renewals(bad.id)).toHaveLength(1);
   });

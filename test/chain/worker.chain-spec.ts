@@ -8,15 +8,7 @@ import { deployTestToken, devAccount, fundAccount, payInvoice, startTestChain, t
 import { billedCustomer, chainsEnv, resetChainState } from '../support/chain-app';
 import { testEnv } from '../support/env';
 import { ensureWorkerDatabase } from '../support/test-db';
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() - start > timeoutMs) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { waitFor } from '../support/wait';
 
 describe('worker process (BullMQ + anvil)', () => {
   let chain: TestChain;
@@ -49,15 +41,17 @@ describe('worker process (BullMQ + anvil)', () => {
   it('scans on its schedule: a payment is seen, confirmed and settled exactly once by two workers', async () => {
     const { client, invoice, subscription, merchant } = await billedCustomer(t);
     await payInvoice(chain.url, invoice, 1);
-    const seen = await until(
+    const seen = await waitFor(
       () => payments(invoice.id),
       (rows) => rows.length > 0,
+      { what: 'the scheduled tick to record the payment', timeoutMs: 30_000 },
     );
     expect(seen).toHaveLength(1);
     await chain.mine(3);
-    const paid = await until(
+    const paid = await waitFor(
       async () => (await client.get(`/api/v1/invoices/${invoice.id}`)).body.status,
       (s) => s === 'paid',
+      { what: 'the invoice to be paid', timeoutMs: 30_000 },
     );
     expect(paid).toBe('paid');
     expect((await client.get(`/api/v1/subscriptions/${subscription.id}`)).body.status).toBe('active');

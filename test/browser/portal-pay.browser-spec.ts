@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { encodeFunctionData, erc20Abi } from 'viem';
-import { createTestApp, type TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, screenshot, SCREENSHOT_DIR, watchConsole, type ConsoleProblem } from '../support/browser';
+import { createPlan, USDC_TOKEN } from '../factories';
+import { browserSuite, continueToPortal, describeWithBrowser, newDesktopPage, screenshot, SCREENSHOT_DIR, type DesktopPage } from '../support/browser';
 import { createPortalCustomer, createPortalMerchant, db, ETH, mintLink, suiteEnv, type PortalCustomer, type PortalMerchant } from '../support/portal';
 
 // "Pay with wallet", "I paid from an exchange" and the PDF download in a real Chromium, with a
 // fake EIP-1193 provider injected before the page's scripts run: it records every request, so the
 // transaction the script asks the wallet to send is checked byte for byte.
 
-const USDC_TOKEN = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const PAYER = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 const SENT_HASH = `0x${'ab'.repeat(32)}`;
 
@@ -41,44 +39,25 @@ interface WalletCall {
 }
 
 describeWithBrowser('paying from the portal in Chromium', () => {
-  let t: TestApp | undefined;
-  let browser: Browser | undefined;
-  let base: string;
+  const s = browserSuite({ env: suiteEnv('portal-pay-browser'), page: false });
   let m: PortalMerchant;
   let usdc: PortalCustomer;
   let eth: PortalCustomer;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: suiteEnv('portal-pay-browser') });
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    // localhost keeps the Secure __Host- cookie over plain HTTP (a potentially trustworthy origin).
-    base = `http://localhost:${port}`;
-    browser = await launchBrowser();
-    m = await createPortalMerchant(t, { name: 'Wallet Shop' });
+    m = await createPortalMerchant(s.t, { name: 'Wallet Shop' });
     usdc = await createPortalCustomer(m, { email: 'usdc@example.com', name: 'Usha' });
-    const plan = await m.client.post('/api/v1/plans', { name: 'ETH monthly', interval: { unit: 'month', count: 1 }, prices: [{ assetId: ETH, amount: '1500000000000000000' }] });
-    eth = await createPortalCustomer(m, { email: 'eth@example.com', name: 'Ethan', planId: plan.body.id });
-  }, 30_000);
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await t?.close();
+    const plan = await createPlan(s.t, m, { name: 'ETH monthly', interval: { unit: 'month', count: 1 }, prices: [{ assetId: ETH, amount: '1500000000000000000' }] });
+    eth = await createPortalCustomer(m, { email: 'eth@example.com', name: 'Ethan', planId: plan.id });
   });
 
-  // A fresh browser context signed in to the customer's portal, on the invoice page.
-  async function openInvoice(customer: PortalCustomer, options: { wallet: boolean }): Promise<{ context: BrowserContext; page: Page; problems: ConsoleProblem[] }> {
-    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB', acceptDownloads: true });
-    if (options.wallet) await context.addInitScript(FAKE_WALLET);
-    const page = await context.newPage();
-    page.setDefaultTimeout(5_000);
-    const problems = watchConsole(page);
-    const link = await mintLink(m, customer.id);
-    await page.goto(`${base}/p/${link.token}`);
-    await page.getByRole('button', { name: 'Continue to billing' }).click();
-    await page.waitForURL(`${base}/portal`);
-    await page.goto(`${base}/portal/invoices/${customer.invoiceId}`);
-    return { context, page, problems };
+  // A fresh browser context signed in to the customer's portal, on the invoice page; closed after the test.
+  async function openInvoice(customer: PortalCustomer, options: { wallet: boolean }): Promise<DesktopPage> {
+    const opened = Object.assign(s, await newDesktopPage(s.browser, s.base, { viewport: { width: 1280, height: 900 }, acceptDownloads: true }));
+    if (options.wallet) await opened.context.addInitScript(FAKE_WALLET);
+    await continueToPortal(opened.page, s.base, (await mintLink(m, customer.id)).token);
+    await opened.page.goto(`${s.base}/portal/invoices/${customer.invoiceId}`);
+    return opened;
   }
 
   async function walletCalls(page: Page): Promise<WalletCall[]> {
@@ -86,7 +65,7 @@ describeWithBrowser('paying from the portal in Chromium', () => {
   }
 
   it('sends exactly transfer(payTo, remaining) to the USDC contract after switching the chain', async () => {
-    const { context, page, problems } = await openInvoice(usdc, { wallet: true });
+    const { page, problems } = await openInvoice(usdc, { wallet: true });
     const button = page.locator('#wallet-pay-button');
     expect(await button.innerText()).toMatch(/^Pay [\d,.]+ USDC with wallet$/);
     await screenshot(page, 'portal-pay-invoice');
@@ -102,11 +81,10 @@ describeWithBrowser('paying from the portal in Chromium', () => {
       { from: PAYER, to: USDC_TOKEN, value: '0x0', data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [m.receivingAddress, BigInt(usdc.amountDue)] }) },
     ]);
     expect(problems).toEqual([]);
-    await context.close();
   });
 
   it('sends the remaining wei as a native transfer, without switching when already on the chain', async () => {
-    const { context, page, problems } = await openInvoice(eth, { wallet: true });
+    const { page, problems } = await openInvoice(eth, { wallet: true });
     await page.evaluate(`window.ethereum.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: '0x7a69' }] }).then(() => { window.__walletCalls = []; })`);
     await page.locator('#wallet-pay-button').click();
     await page.locator('#wallet-pay-status', { hasText: 'Waiting for the chain' }).waitFor();
@@ -114,31 +92,29 @@ describeWithBrowser('paying from the portal in Chromium', () => {
     expect(calls.map((c) => c.method)).toEqual(['eth_requestAccounts', 'eth_chainId', 'eth_sendTransaction']);
     expect(calls[2].params).toEqual([{ from: PAYER, to: m.receivingAddress, value: `0x${BigInt(eth.amountDue).toString(16)}` }]);
     expect(problems).toEqual([]);
-    await context.close();
   });
 
   it('without a browser wallet the button explains how to pay manually', async () => {
-    const { context, page, problems } = await openInvoice(usdc, { wallet: false });
+    const { page, problems } = await openInvoice(usdc, { wallet: false });
     await page.locator('#wallet-pay-button').click();
     await page.locator('#wallet-pay-status', { hasText: 'No browser wallet' }).waitFor();
     expect(await page.locator('#wallet-pay-status').innerText()).toContain('Pay manually');
     await screenshot(page, 'portal-pay-no-wallet');
     expect(problems).toEqual([]);
-    await context.close();
   });
 
   it('submits an exchange transaction hash and shows it pending; downloads the PDF', async () => {
-    const { context, page, problems } = await openInvoice(usdc, { wallet: false });
+    const { page, problems } = await openInvoice(usdc, { wallet: false });
     const hash = `0x${randomBytes(32).toString('hex')}`;
     await page.getByLabel('Transaction hash').fill(hash);
     await page.getByRole('button', { name: 'Submit for verification' }).click();
-    await page.waitForURL(`${base}/portal/invoices/${usdc.invoiceId}?done=claim-submitted#claims`);
+    await page.waitForURL(`${s.base}/portal/invoices/${usdc.invoiceId}?done=claim-submitted#claims`);
     expect(await page.locator('p.notice[role=status]').innerText()).toContain('your transaction hash was received');
     const row = page.locator('section#claims tbody tr');
     expect(await row.locator('td[data-label=Status]').innerText()).toBe('Pending verification');
     expect(await row.locator('code').getAttribute('title')).toBe(hash);
     await screenshot(page, 'portal-pay-claim-pending');
-    expect((await db(t!).query(`SELECT status FROM payment_claim WHERE tx_hash = $1`, [hash])).map((r: { status: string }) => r.status)).toEqual(['pending']);
+    expect((await db(s.t).query(`SELECT status FROM payment_claim WHERE tx_hash = $1`, [hash])).map((r: { status: string }) => r.status)).toEqual(['pending']);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PDF' }).click()]);
     expect(download.suggestedFilename()).toBe(`${usdc.invoiceNumber}.pdf`);
@@ -147,6 +123,5 @@ describeWithBrowser('paying from the portal in Chromium', () => {
     // Kept beside the screenshots for a human to open.
     await download.saveAs(join(SCREENSHOT_DIR, 'portal-pay-invoice.pdf'));
     expect(problems).toEqual([]);
-    await context.close();
   });
 });

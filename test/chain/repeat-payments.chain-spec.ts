@@ -3,7 +3,8 @@ import { InvoiceLifecycleService } from '../../src/invoices/invoice-lifecycle.se
 import { createMerchant } from '../app';
 import { devAccount, fundAccount, payInvoice } from '../support/anvil';
 import { billedCustomer, chainTestbed, USDC, type ChainTestbed } from '../support/chain-app';
-import { openPortal, type PortalMerchant } from '../support/portal';
+import { mintPortalLink } from '../factories';
+import { exchange } from '../support/portal';
 
 const HOUR = 3_600_000;
 
@@ -109,7 +110,7 @@ describe('repeat payments, held tags and credit (anvil)', () => {
     expect(await credit(c.customer.id)).toBe('10000000');
 
     // The customer sees what is left in the portal.
-    const session = await openPortal(bed.t, { client: c.client } as unknown as PortalMerchant, c.customer.id);
+    const session = await exchange(bed.t, (await mintPortalLink(bed.t, c.merchant, c.customer.id)).token);
     const overview = await bed.t.http().get('/portal').set('cookie', session.cookie);
     expect(overview.status).toBe(200);
     expect(overview.text).toContain('Account credit: <strong>10 USDC</strong>');

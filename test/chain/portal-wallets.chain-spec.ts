@@ -3,25 +3,15 @@ import { parseSiweMessage } from 'viem/siwe';
 import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
 import { devAccount, fundAccount, payInvoice } from '../support/anvil';
 import { chainTestbed, type ChainTestbed } from '../support/chain-app';
-import { createPortalCustomer, createPortalMerchant, csrfFrom, mintLink, openPortal, type PortalMerchant } from '../support/portal';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import { createPortalCustomer, createPortalMerchant, csrfFrom, openPortal, type PortalMerchant } from '../support/portal';
+import { DEV_WALLETS } from '../support/wallets';
 import type { TestApp } from '../app';
-import { describeWithBrowser, launchBrowser, watchConsole, type ConsoleProblem } from '../support/browser';
 
 // Section C4 of the security requirements (E1–E8, E11, E12) against a real anvil: viem verifies
 // through the chain's RPC (the ERC-6492 validator call; E9/E10 with a mocked client live in
 // src/wallets/siwe.service.spec.ts), and linking records the chain's current block.
 
-// Anvil's well-known development keys #2, #3 and #4.
-const KEYS = {
-  carol: '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
-  dave: '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
-  erin: '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733526f3d1c3c8d4fbd',
-} as const;
-const carol = privateKeyToAccount(KEYS.carol);
-const dave = privateKeyToAccount(KEYS.dave);
-const erin = privateKeyToAccount(KEYS.erin);
+const { carol, dave, erin } = DEV_WALLETS;
 const MIN = 60_000;
 
 interface Signed {
@@ -433,89 +423,6 @@ describe('portal wallet linking with Sign-In with Ethereum (C4)', () => {
     const after = (await m.client.get(`/api/v1/invoices/${c.invoiceId}`)).body;
     expect(after).toMatchObject({ status: 'partially_paid', amountReceived: '4000000' });
     expect(await q(`SELECT matched_by FROM payment WHERE invoice_id = $1`, [c.invoiceId])).toEqual([{ matched_by: 'binding' }]);
-  });
-  // wallet-link.js: the injected wallet signs through personal_sign, and the verify form carries the
-  // message back byte for byte (a plain form submission would turn its line breaks into CRLF).
-  describeWithBrowser('in Chromium', () => {
-    let browser: Browser | undefined;
-    let page: Page;
-    let base: string;
-    let problems: ConsoleProblem[];
-
-    beforeAll(async () => {
-      await t.app.listen({ port: 0, host: '127.0.0.1' });
-      base = `http://localhost:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-      browser = await launchBrowser();
-    }, 30_000);
-
-    afterAll(async () => {
-      await browser?.close().catch(() => undefined);
-    });
-
-    async function open(customerId: string, withWallet: boolean): Promise<void> {
-      const context = await browser!.newContext();
-      page = await context.newPage();
-      page.setDefaultTimeout(8_000);
-      problems = watchConsole(page);
-      if (withWallet) {
-        await page.exposeFunction('__testSign', (hex: string, address: string) => {
-          if (address.toLowerCase() !== carol.address.toLowerCase()) throw new Error('unknown account');
-          return carol.signMessage({ message: { raw: hex as `0x${string}` } });
-        });
-        await context.addInitScript(`window.ethereum = { request: async ({ method, params }) => {
-          if (method === 'eth_requestAccounts') return ['${carol.address.toLowerCase()}'];
-          if (method === 'eth_chainId') return '0x7a69';
-          if (method === 'personal_sign') return window.__testSign(params[0], params[1]);
-          throw new Error('unsupported ' + method);
-        } };`);
-      }
-      const link = await mintLink(m, customerId);
-      await page.goto(`${base}/p/${link.token}`);
-      await page.getByRole('button', { name: 'Continue to billing' }).click();
-      await page.waitForURL(`${base}/portal`);
-      await page.goto(`${base}/portal/wallets`);
-    }
-
-    it('links through an injected wallet: connect, sign, verify', async () => {
-      const c = await createPortalCustomer(m, { email: 'browser@example.com' });
-      await open(c.id, true);
-      await page.getByRole('button', { name: 'Use browser wallet' }).click();
-      await page.waitForURL(/\/portal\/wallets\?challenge=/);
-      await page.getByRole('button', { name: 'Sign with browser wallet' }).click();
-      await page.waitForURL(`${base}/portal/wallets?done=linked`);
-      expect(await page.locator('main').innerText()).toContain(carol.address);
-      expect((await activeWallets(c.id)).map((w) => w.address)).toEqual([carol.address]);
-      expect(problems).toEqual([]);
-    });
-
-    it('links with a signature made elsewhere and pasted in, without a browser wallet', async () => {
-      const c = await createPortalCustomer(m, { email: 'paste@example.com' });
-      await open(c.id, false);
-      expect(await page.getByRole('button', { name: 'Use browser wallet' }).isVisible()).toBe(false);
-      await page.getByLabel('Wallet address').fill(carol.address.toLowerCase());
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.waitForURL(/\/portal\/wallets\?challenge=/);
-      expect(await page.getByRole('button', { name: 'Sign with browser wallet' }).isVisible()).toBe(false);
-      const shown = await page.locator('#siwe-message').textContent();
-      await page.getByLabel('Signature').fill(await carol.signMessage({ message: shown! }));
-      await page.getByRole('button', { name: 'Verify and link' }).click();
-      await page.waitForURL(`${base}/portal/wallets?done=linked`);
-      expect((await activeWallets(c.id)).map((w) => w.address)).toEqual([carol.address]);
-      expect(problems).toEqual([]);
-    });
-
-    it('shows the error page in place when the signature is wrong', async () => {
-      const c = await createPortalCustomer(m, { email: 'wrong@example.com' });
-      await open(c.id, false);
-      await page.getByLabel('Wallet address').fill(carol.address);
-      await page.getByRole('button', { name: 'Continue' }).click();
-      await page.waitForURL(/\/portal\/wallets\?challenge=/);
-      const shown = await page.locator('#siwe-message').textContent();
-      await page.getByLabel('Signature').fill(await dave.signMessage({ message: shown! }));
-      await page.getByRole('button', { name: 'Verify and link' }).click();
-      await page.getByText('could not be verified').waitFor();
-      expect(await activeWallets(c.id)).toEqual([]);
-    });
   });
 });
 
