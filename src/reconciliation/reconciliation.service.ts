@@ -257,32 +257,57 @@ export class ReconciliationService {
   }
 
   // Below finality nothing can be reorganised: ranges of blocks are read with as few calls as the
-  // provider allows and written one chunk per transaction, the chunk and the cursor together. The
-  // next chunk's reads run while the current one is written (one ahead, so memory stays flat).
+  // provider allows and written one chunk per transaction, the chunk and the cursor together.
+  // Three things overlap, each bounded to one ahead so memory stays flat: the next range's reads,
+  // and two chunks' transactions on two connections (two PostgreSQL backends), the later one
+  // writing its rows while the earlier one finishes, then settling and committing only after it,
+  // so the cursor only moves forward. A chunk that pays an invoice the previous chunk pays, or
+  // places a payment by wallet binding (which depends on what earlier payments covered), first
+  // waits for the previous commit and is matched again on what it committed.
   async catchUp(chain: ChainConfig, from: BlockHeader, target: BlockHeader, scope: ScanScope, onChunk?: (progress: ChunkProgress) => void): Promise<BlockHeader> {
     const chainId = chain.chainId;
     let last = from;
     let size = this.chunkSize.get(chainId) ?? INITIAL_RANGE;
     const fetch = (start: bigint) => ahead(this.fetchRange(chain, start, target.number, size, scope));
     let pending = from.number < target.number ? fetch(from.number + 1n) : null;
+    let previous: { committed: Promise<void>; invoices: Set<string> } | null = null;
     while (pending) {
       const waited = performance.now();
       const chunk = await pending;
-      const writing = performance.now();
+      const started = performance.now();
       size = chunk.size;
       this.chunkSize.set(chainId, size);
       pending = chunk.end < target.number ? fetch(chunk.end + 1n) : null;
-      const written = await this.db.transaction(async () => {
-        const result = await this.ingestor.ingest(chain, chunk.transfers, chunk.headers, scope.owners, 'final');
-        await this.repo.insertBlock(chainId, chunk.tip);
-        await this.repo.saveCursor(chainId, chunk.tip, null);
-        return result;
-      });
-      // Where a catch-up spends its time: waiting for reads (not hidden behind the previous write) or writing.
-      this.logger.debug({ chain: chainId, from: chunk.start.toString(), to: chunk.end.toString(), transfers: written.written, waitMs: Math.round(writing - waited), chunkMs: Math.round(performance.now() - writing), ...written.timings }, 'chunk written');
-      onChunk?.({ from: chunk.start, to: chunk.end, target: target.number, transfers: written.written, matched: written.matched });
+      let plan = await this.ingestor.plan(chain, chunk.transfers, chunk.headers, scope.owners, 'final');
+      const before = previous?.committed ?? Promise.resolve();
+      if (previous && (plan.binds || [...plan.invoices].some((id) => previous!.invoices.has(id)))) {
+        await before;
+        plan = await this.ingestor.plan(chain, chunk.transfers, chunk.headers, scope.owners, 'final');
+      }
+      const committed = ahead(
+        this.db
+          .transaction(async (em) => {
+            // Only the earlier chunk can hold a lock this one waits for; never wait forever on it.
+            await em.query(`SET LOCAL lock_timeout = '30s'`);
+            const written = await this.ingestor.write(plan);
+            await before;
+            const result = await this.ingestor.finish(plan, written);
+            await this.repo.insertBlock(chainId, chunk.tip);
+            await this.repo.saveCursor(chainId, chunk.tip, null);
+            return result;
+          })
+          .then((result) => {
+            // Where a catch-up spends its time: waiting for reads (not hidden behind writes) or writing.
+            this.logger.debug({ chain: chainId, from: chunk.start.toString(), to: chunk.end.toString(), transfers: result.written, waitMs: Math.round(started - waited), chunkMs: Math.round(performance.now() - started), ...result.timings }, 'chunk written');
+            onChunk?.({ from: chunk.start, to: chunk.end, target: target.number, transfers: result.written, matched: result.matched });
+          }),
+      );
+      previous = { committed, invoices: plan.invoices };
       last = chunk.tip;
+      // At most two transactions at a time: the one before this chunk's must be done.
+      await before;
     }
+    await previous?.committed;
     return last;
   }
 

@@ -5,10 +5,25 @@ import { assetId, type ChainConfig } from '../config/chains';
 import { newId } from '../common/ids';
 import { PaymentEntity } from '../payments/payment.entity';
 import { paymentView } from '../payments/payment.presenter';
-import { IngestionRepository, paymentKey, type AwaitingInvoice, type BoundWallet, type NewPayment, type PaymentMatch, type TagHolder } from './ingestion.repository';
+import { IngestionRepository, paymentKey, type AwaitingInvoice, type BoundWallet, type NewPayment, type PaymentMatch, type TagHolder, type WrittenPayment } from './ingestion.repository';
 import { decideBinding, matchByAmountTag } from './payment-matcher';
 import { ReconciliationRepository } from './reconciliation.repository';
 import { SettlementService, SYSTEM_ACTOR } from './settlement.service';
+
+export interface ChunkPlan {
+  state: 'seen' | 'final';
+  payments: PaymentEntity[];
+  // Invoices this chunk pays, and whether any payment was placed by wallet binding (which depends
+  // on what earlier payments already covered).
+  invoices: Set<string>;
+  binds: boolean;
+  matchMs: number;
+}
+
+export interface WrittenChunk {
+  written: WrittenPayment[];
+  writeMs: number;
+}
 
 export interface IngestResult {
   written: number;
@@ -29,15 +44,19 @@ export class TransferIngestor {
     private readonly changes: ChangeRecorder,
   ) {}
 
-  // `owners` maps a lower-cased receiving address to the merchant it belongs to (one each).
+  // Plan, write and finish one chunk inside the caller's transaction.
   async ingest(chain: ChainConfig, transfers: ChainTransfer[], headers: Map<bigint, BlockHeader> | null, owners: Map<string, string>, state: 'seen' | 'final'): Promise<IngestResult> {
-    let lap = performance.now();
-    const since = () => {
-      const now = performance.now();
-      const ms = Math.round(now - lap);
-      lap = now;
-      return ms;
-    };
+    const plan = await this.plan(chain, transfers, headers, owners, state);
+    const written = await this.write(plan);
+    return this.finish(plan, written);
+  }
+
+  // The chunk's payment rows, matched (rules 1 and 2 need only the transfers, the invoices and the
+  // wallets, so matching runs first and each row is written once). Reads only: it may run outside
+  // the transaction that writes the chunk. `owners` maps a lower-cased receiving address to the
+  // merchant it belongs to (one each).
+  async plan(chain: ChainConfig, transfers: ChainTransfer[], headers: Map<bigint, BlockHeader> | null, owners: Map<string, string>, state: 'seen' | 'final'): Promise<ChunkPlan> {
+    const started = performance.now();
     const sorted = [...transfers].sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
     const payments: PaymentEntity[] = [];
     for (const t of sorted) {
@@ -47,33 +66,38 @@ export class TransferIngestor {
       if (!timestamp) throw new Error(`no timestamp for block ${t.blockNumber} of chain ${chain.chainId}`);
       payments.push(newPayment(chain, merchantId, t, timestamp, state));
     }
-
-    // Matching needs only the transfers, the invoices and the wallets, so it runs first and the
-    // rows are written once, matched.
     const matches = new Map((await this.match(chain.chainId, payments)).map((m) => [m.id, m]));
     for (const p of payments) Object.assign(p, matches.get(p.id));
-    const matchMs = since();
+    const invoices = new Set(payments.filter((p) => p.invoiceId).map((p) => p.invoiceId!));
+    return { state, payments, invoices, binds: payments.some((p) => p.matchedBy === 'binding'), matchMs: Math.round(performance.now() - started) };
+  }
 
-    // One event per transfer, for the state a merchant can act on: a transfer already final is
-    // confirmed (or unmatched), never detected and then confirmed a moment later. Audit rows go
-    // with the transfers that touch a customer's account (matched); an unmatched one is recorded
-    // by its payment row and its event.
+  // One statement in the caller's transaction. One event per transfer, for the state a merchant can
+  // act on: a transfer already final is confirmed (or unmatched), never detected and then confirmed
+  // a moment later. Audit rows go with the transfers that touch a customer's account (matched); an
+  // unmatched one is recorded by its payment row and its event.
+  async write(plan: ChunkPlan): Promise<WrittenChunk> {
+    const started = performance.now();
     const written = await this.rows.writeChunk(
-      payments.map((p) => ({
+      plan.payments.map((p) => ({
         ...toRow(p),
         match: { invoiceId: p.invoiceId, customerId: p.customerId, matchedBy: p.matchedBy as 'amount' | 'binding' | null, late: p.late, flags: p.flags, suggestedCustomerId: p.suggestedCustomerId },
         auditId: p.invoiceId ? newId('aud') : null,
         eventId: newId('evt'),
-        eventType: !p.invoiceId ? 'payment.unmatched' : state === 'final' ? 'payment.confirmed' : 'payment.detected',
+        eventType: !p.invoiceId ? 'payment.unmatched' : plan.state === 'final' ? 'payment.confirmed' : 'payment.detected',
       })),
       SYSTEM_ACTOR,
     );
-    const writeMs = since();
+    return { written, writeMs: Math.round(performance.now() - started) };
+  }
 
-    const byKey = new Map(payments.map((p) => [paymentKey(p.merchantId, p.txHash, p.logIndex, p.blockHash), p]));
+  // Rows that revived get their event; every invoice the chunk touched is settled once.
+  async finish(plan: ChunkPlan, chunk: WrittenChunk): Promise<IngestResult> {
+    const started = performance.now();
+    const byKey = new Map(plan.payments.map((p) => [paymentKey(p.merchantId, p.txHash, p.logIndex, p.blockHash), p]));
     const touched = new Set<string>();
     let matched = 0;
-    for (const w of written) {
+    for (const w of chunk.written) {
       if (w.inserted) {
         const p = byKey.get(w.key)!;
         if (p.invoiceId) {
@@ -88,7 +112,7 @@ export class TransferIngestor {
       if (payment.invoiceId) touched.add(payment.invoiceId);
     }
     for (const invoiceId of [...touched].sort()) await this.settlement.recompute(invoiceId);
-    return { written: written.length, matched, timings: { matchMs, writeMs, settleMs: since() } };
+    return { written: chunk.written.length, matched, timings: { matchMs: plan.matchMs, writeMs: chunk.writeMs, settleMs: Math.round(performance.now() - started) } };
   }
 
   // Rules 1 and 2 for the whole chunk, in chain order: the exact amount tag first, then a proved
