@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { getAddress, type Address } from 'viem';
+import { erc20Abi, getAddress, type Address } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { DEVNET_TOKEN_ADDRESS } from '../../src/config/chains';
 import { mineEmpty, produceTransfers, type ProducedTransfers } from '../../src/devnet/transfer-producer';
 import { ReconciliationService } from '../../src/reconciliation/reconciliation.service';
 import { api, createMerchant } from '../app';
 import { billfold } from '../support/cli';
-import { chainsEnv, chainTestbed, type ChainTestbed } from '../support/chain-app';
+import { newId } from '../../src/common/ids';
+import { devAccount, fundAccount, payInvoice } from '../support/anvil';
+import { billedCustomer, chainsEnv, chainTestbed, type ChainTestbed } from '../support/chain-app';
 import { TEST_MASTER_KEY } from '../support/env';
 import { startRpcProxy, type RpcProxy } from '../../src/devnet/rpc-proxy';
 import { ensureWorkerDatabase, runId } from '../support/test-db';
@@ -164,7 +166,8 @@ describe('chain engine: set-based catch-up (anvil)', () => {
 
     it('is killed between chunks and, run again, resumes at the committed cursor with nothing doubled', async () => {
       const set = merchants.slice(5, 10);
-      const produced = await produceTransfers(bed.chain.url, DEVNET_TOKEN_ADDRESS, { recipients: set.map((m) => m.address), blocks: 200, perBlock: 2 });
+      // Another payer than the earlier tests': the reorg test left its dropped transactions in the pool.
+      const produced = await produceTransfers(bed.chain.url, DEVNET_TOKEN_ADDRESS, { recipients: set.map((m) => m.address), blocks: 200, perBlock: 2, fromAccountIndex: 5 });
       await mineEmpty(bed.chain.url, 3);
       const before = await recorded(set.map((m) => m.merchantId));
       const start = await cursor();
@@ -201,4 +204,59 @@ describe('chain engine: set-based catch-up (anvil)', () => {
       expect(again.stdout).toMatch(/already caught up/);
     });
   });
+});
+
+// A fresh chain of its own: hundreds of empty blocks mined at once would sit under the reorgs above.
+describe('chain engine: one invoice paid across chunks (anvil)', () => {
+  let bed: ChainTestbed;
+
+  beforeAll(async () => {
+    bed = await chainTestbed({ anvil: { slotsInAnEpoch: 1 }, chain: { startBlock: 0 } });
+  });
+
+  afterAll(async () => {
+    await bed.close();
+  });
+
+  const cursor = async (): Promise<bigint> => BigInt((await bed.ds.query(`SELECT head_number FROM chain_cursor WHERE chain_id = $1`, [ANVIL]))[0]?.head_number ?? -1);
+  async function tickUntil(done: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error('the scanner did not get there in time');
+      await bed.tick();
+    }
+  }
+
+  it('keeps chain order for one invoice paid across chunks: wallet payments fill it, a repeat becomes credit', async () => {
+    const { client, invoice, customer, merchant } = await billedCustomer(bed.t, undefined, { amount: '30000000' });
+    const wallet = await devAccount(bed.chain.url, 3);
+    await fundAccount(bed.chain.url, DEVNET_TOKEN_ADDRESS, wallet, 1_000_000_000n);
+    await fundAccount(bed.chain.url, DEVNET_TOKEN_ADDRESS, await devAccount(bed.chain.url, 4), 1_000_000_000n);
+    await bed.ds.query(
+      `INSERT INTO payer_wallet (id, merchant_id, livemode, customer_id, address, chain_id, verified_at, verified_block) VALUES ($1, $2, false, $3, $4, 31337, now(), 0)`,
+      [newId('pay').replace('pay_', 'wal_'), merchant.merchant.id, customer.id, wallet],
+    );
+    const send = (amount: bigint) =>
+      bed.chain.walletClient.writeContract({ address: DEVNET_TOKEN_ADDRESS as Address, abi: erc20Abi, functionName: 'transfer', args: [invoice.payTo as Address, amount], account: wallet, chain: null });
+    // Two thirds from the bound wallet, then (hundreds of blocks later, in another chunk) the rest,
+    // then the exact tagged amount again from another payer: a repeat.
+    await send(20_000_000n);
+    await mineEmpty(bed.chain.url, 400);
+    await send(BigInt(invoice.amountDue) - 20_000_000n);
+    await mineEmpty(bed.chain.url, 400);
+    await payInvoice(bed.chain.url, { ...invoice, status: undefined }, 4);
+    await mineEmpty(bed.chain.url, 5);
+    const head = await bed.chain.publicClient.getBlockNumber();
+    await tickUntil(async () => (await cursor()) >= head - 3n);
+    expect((await client.get(`/api/v1/invoices/${invoice.id}`)).body).toMatchObject({ status: 'paid', amountConfirmed: (2n * BigInt(invoice.amountDue)).toString() });
+    const rows = await bed.ds.query(`SELECT matched_by, flags FROM payment WHERE invoice_id = $1 ORDER BY block_number`, [invoice.id]);
+    expect(rows).toEqual([
+      { matched_by: 'binding', flags: [] },
+      { matched_by: 'binding', flags: [] },
+      { matched_by: 'amount', flags: ['repeat_payment'] },
+    ]);
+    const [credit] = await bed.ds.query(`SELECT amount FROM customer_credit WHERE customer_id = $1`, [customer.id]);
+    expect(credit.amount).toBe(invoice.amountDue);
+  });
+
 });
