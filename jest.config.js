@@ -31,6 +31,10 @@ module.exports = {
   // One worker per core; on a 2-core machine that still means two, since most of a suite's time is
   // spent waiting on PostgreSQL, Redis, anvil or Chromium rather than on the CPU.
   maxWorkers: Number(process.env.TEST_WORKERS) || Math.max(2, availableParallelism()),
+  // Each test file loads Nest, TypeORM and viem afresh, and a worker's heap keeps growing over the
+  // run (past 1.5 GB by the end); a worker above this is replaced between files, so none ends the
+  // run too big to exit in the half second jest gives it.
+  workerIdleMemoryLimit: '1GB',
   testTimeout: 30_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [

@@ -11,7 +11,7 @@ const resolverFor =
   (table: Record<string, string[]>): Resolver =>
   async (host: string) => (table[host] ?? []).map((address) => ({ address, family: 4 as const }));
 
-describe('webhook egress (W10)', () => {
+describe('webhook egress over a real socket', () => {
   describe('the real transport, against a loopback server', () => {
     let server: Server;
     let port: number;
